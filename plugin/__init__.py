@@ -1,0 +1,1 @@
+"""AnkiConnect reimplementation: entry point (filled in by the foundation work)."""

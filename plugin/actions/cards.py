@@ -1,0 +1,3 @@
+"""Cards actions (spec §B)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Decks actions (spec §B)."""
+
+from __future__ import annotations

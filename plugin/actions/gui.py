@@ -1,0 +1,3 @@
+"""Gui actions (spec §B)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Media actions (spec §B)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models actions (spec §B)."""
+
+from __future__ import annotations

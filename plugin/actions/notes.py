@@ -1,0 +1,3 @@
+"""Notes actions (spec §B)."""
+
+from __future__ import annotations

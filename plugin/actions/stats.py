@@ -1,0 +1,3 @@
+"""Stats actions (spec §B)."""
+
+from __future__ import annotations

@@ -1,0 +1,105 @@
+"""Settings: the AnkiConnect keys (spec §A.8) plus our own, with defaults and env vars.
+
+The effective value of a key is the user's add-on config if it has the key, else the
+code default below. Two defaults come from the environment, as in the original:
+``ANKICONNECT_BIND_ADDRESS`` and ``ANKICONNECT_CORS_ORIGIN``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    # --- keys of the original AnkiConnect ---
+    apiKey: str | None = None
+    apiLogPath: str | None = None
+    webBindAddress: str = "127.0.0.1"
+    webBindPort: int = 8765
+    webCorsOriginList: tuple[str, ...] = ("http://localhost",)
+    ignoreOriginList: tuple[str, ...] = ()
+    webCorsOrigin: str | None = None
+    apiVersion: int = 6
+    apiPollInterval: int = 25  # ms; only used where the OS offers no readiness fd
+    webBacklog: int = 128  # the original's 5 refuses clients; we never listen below 128
+    webTimeout: int = 10000  # ms, for `url` media downloads
+    # --- our own keys (config.md documents each) ---
+    webAllowedHosts: tuple[str, ...] = ()  # extra Host header values accepted on loopback
+    webMaxBodySize: int = 256 * MiB
+    webIdleTimeout: int = 30000  # ms without a byte from a connection before it is closed
+    webListenIpv6: bool = True  # with 127.0.0.1, also listen on ::1
+    mediaAllowPath: str = "local"  # "always" | "local" | "never": storeMediaFile `path`
+    mediaAllowUrl: bool = True  # storeMediaFile `url` (http/https only)
+    mediaMaxDownloadSize: int = 256 * MiB
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        """The allowed-origin list: webCorsOriginList plus the legacy webCorsOrigin."""
+        if self.webCorsOrigin:
+            return (*self.webCorsOriginList, self.webCorsOrigin)
+        return self.webCorsOriginList
+
+    @property
+    def listen_backlog(self) -> int:
+        return max(self.webBacklog, 128)
+
+
+SETTING_NAMES = frozenset(f.name for f in fields(Settings))
+
+
+def env_defaults(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    environ = os.environ if environ is None else environ
+    defaults: dict[str, Any] = {}
+    if environ.get("ANKICONNECT_BIND_ADDRESS"):
+        defaults["webBindAddress"] = environ["ANKICONNECT_BIND_ADDRESS"]
+    if environ.get("ANKICONNECT_CORS_ORIGIN"):
+        defaults["webCorsOrigin"] = environ["ANKICONNECT_CORS_ORIGIN"]
+    return defaults
+
+
+def settings_from(
+    user_config: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Build effective settings; unknown keys are ignored, lists become tuples."""
+    values: dict[str, Any] = env_defaults(environ)
+    for key, value in (user_config or {}).items():
+        if key in SETTING_NAMES:
+            values[key] = value
+    for key in ("webCorsOriginList", "ignoreOriginList", "webAllowedHosts"):
+        if key in values:
+            values[key] = _as_strings(values[key])
+    for key in ("webBindPort", "webBacklog", "webTimeout", "webMaxBodySize",
+                "webIdleTimeout", "apiVersion", "apiPollInterval", "mediaMaxDownloadSize"):
+        if key in values:
+            values[key] = _as_int(key, values[key])
+    return Settings(**values)
+
+
+def _as_strings(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(item) for item in value)
+
+
+def _as_int(key: str, value: Any) -> int:
+    defaults = Settings()
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return int(getattr(defaults, key))
+
+
+def setting_value(settings: Settings, key: str) -> Any:
+    """Read one key for the user-facing API; unknown keys raise the original's text."""
+    if key not in SETTING_NAMES:
+        raise KeyError(f"setting {key} not found")
+    value = getattr(settings, key)
+    return list(value) if isinstance(value, tuple) else value

@@ -1,0 +1,64 @@
+"""What an action may use: the collection, the main window, settings and the caller.
+
+Actions never import ``aqt.mw``; they receive an :class:`ActionContext`. Unit tests
+build one around a real ``Collection`` with no main window; inside Anki the entry
+point builds one around ``mw``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .config import Settings
+from .errors import CollectionUnavailable, MainWindowUnavailable
+
+if TYPE_CHECKING:
+    from anki.collection import Collection
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent the request, for decisions such as whether `path` media may be read."""
+
+    origin: str | None = None  # the Origin header, None when absent
+    remote: str | None = None  # peer address, None for in-process calls
+    in_process: bool = False
+
+    @property
+    def is_local_tool(self) -> bool:
+        """A local program (curl, a script, another add-on), not a web page."""
+        return self.in_process or (self.origin is None and _is_loopback(self.remote))
+
+
+def _is_loopback(address: str | None) -> bool:
+    if address is None:
+        return False
+    return address.startswith("127.") or address in ("::1", "::ffff:127.0.0.1") or (
+        address.startswith("::ffff:127.")
+    )
+
+
+@dataclass
+class ActionContext:
+    get_collection: Callable[[], Collection | None]
+    settings: Settings = field(default_factory=Settings)
+    main_window: Any = None  # aqt.main.AnkiQt inside Anki, None in unit tests
+    caller: Caller = field(default_factory=Caller)
+    # Persist changed settings (the permission dialog adds origins); inside Anki this
+    # writes the add-on config, in tests it records the change.
+    save_settings: Callable[[dict[str, Any]], None] | None = None
+
+    @property
+    def col(self) -> Collection:
+        col = self.get_collection()
+        if col is None:
+            raise CollectionUnavailable()
+        return col
+
+    @property
+    def mw(self) -> Any:
+        if self.main_window is None:
+            raise MainWindowUnavailable()
+        return self.main_window

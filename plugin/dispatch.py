@@ -1,0 +1,224 @@
+"""Run one request envelope: key check, lookup, params, call, version shaping (§A.4).
+
+Replies are delivered through a callback so that an action may answer later (the
+permission dialog, work run off the main thread) while the server keeps serving
+others. Actions that answer at once call the callback before :func:`run` returns.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from typing import Any
+
+import jsonschema
+
+from .context import ActionContext
+from .deferred import Deferred
+from .registry import REGISTRY, Action, action
+
+Reply = Any
+ReplyCallback = Callable[[Reply], None]
+
+DEFAULT_VERSION = 4
+PERMISSION_ACTION = "requestPermission"
+MAX_ERROR_VALUE_CHARS = 120
+
+
+def shape_reply(result: Any, error: str | None, version: Any) -> Reply:
+    """Errors are always an envelope; successes are bare for version <= 4."""
+    if error is not None:
+        return {"result": None, "error": error}
+    if _is_bare_version(version):
+        return result
+    return {"result": result, "error": None}
+
+
+def _is_bare_version(version: Any) -> bool:
+    try:
+        return bool(version <= 4)
+    except TypeError:
+        return False
+
+
+def api_key_matches(sent: Any, configured: str | None) -> bool:
+    """Strict equality of the sent key with the configured one, in constant time.
+
+    An empty configured key means none is set, so only requests without a key (or
+    with ``null``) pass; any key sent while none is set is refused (§A.4, §E.7).
+    """
+    expected = configured or None
+    if expected is None or sent is None or not isinstance(sent, str):
+        return sent is None and expected is None
+    return hmac.compare_digest(sent.encode("utf-8"), expected.encode("utf-8"))
+
+
+def error_text(exc: BaseException) -> str:
+    return str(exc)
+
+
+def run(envelope: dict[str, Any], ctx: ActionContext, done: ReplyCallback) -> None:
+    """Answer one request envelope (already known to be a dict) through ``done``."""
+    name = envelope.get("action", "")
+    version = envelope.get("version", DEFAULT_VERSION)
+
+    def finish(result: Any = None, error: str | None = None) -> None:
+        done(shape_reply(result, error, version))
+
+    try:
+        if name != PERMISSION_ACTION and not api_key_matches(
+            envelope.get("key"), ctx.settings.apiKey
+        ):
+            raise PermissionError("valid api key must be provided")
+        found = REGISTRY.get(name) if isinstance(name, str) else None
+        if found is None:
+            raise LookupError("unsupported action")
+        kwargs = bind_params(found, envelope.get("params", {}))
+        outcome = found.func(ctx, **kwargs)
+    except Exception as exc:  # every failure is a JSON error, never a dropped reply
+        finish(error=error_text(exc))
+        return
+    if isinstance(outcome, Deferred):
+        outcome.add_callback(
+            lambda value, exc: finish(error=error_text(exc))
+            if exc is not None
+            else finish(value)
+        )
+    else:
+        finish(outcome)
+
+
+def run_sync(envelope: dict[str, Any], ctx: ActionContext) -> Reply:
+    """Run an envelope whose actions answer at once (the in-process API, tests)."""
+    replies: list[Reply] = []
+    run(envelope, ctx, replies.append)
+    if not replies:
+        raise RuntimeError(f"action {envelope.get('action')!r} did not answer synchronously")
+    return replies[0]
+
+
+# --- params -----------------------------------------------------------------------
+
+_validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
+
+
+def bind_params(found: Action, params: Any) -> dict[str, Any]:
+    """Check names like Python would, then types by schema; return the kwargs."""
+    label = f"AnkiConnect.{found.name}()"
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise TypeError(f"{label} argument after ** must be a mapping, not {_py_type(params)}")
+    names = found.param_names
+    for key in params:
+        if key not in names:
+            raise TypeError(f"{label} got an unexpected keyword argument '{key}'")
+    missing = [name for name in found.required if name not in params]
+    if missing:
+        raise TypeError(f"{label} {_missing_text(missing)}")
+    for param in found.params:
+        if param.name in params and param.schema and param.name not in found.loose_params:
+            _check_type(found, param.name, param.schema, params[param.name])
+    return params
+
+
+def _missing_text(missing: list[str]) -> str:
+    quoted = [f"'{name}'" for name in missing]
+    if len(quoted) == 1:
+        listed = quoted[0]
+    elif len(quoted) == 2:
+        listed = f"{quoted[0]} and {quoted[1]}"
+    else:
+        listed = ", ".join(quoted[:-1]) + f", and {quoted[-1]}"
+    plural = "argument" if len(missing) == 1 else "arguments"
+    return f"missing {len(missing)} required positional {plural}: {listed}"
+
+
+def _check_type(found: Action, name: str, schema: dict[str, Any], value: Any) -> None:
+    key = (found.name, name)
+    validator = _validators.get(key)
+    if validator is None:
+        validator_class = jsonschema.validators.validator_for(schema, jsonschema.Draft202012Validator)
+        validator = validator_class(schema)
+        _validators[key] = validator
+    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+    if error is None:
+        return
+    where = name + "".join(f"[{step!r}]" if isinstance(step, str) else f"[{step}]"
+                           for step in error.absolute_path)
+    expected = _expected_text(error)
+    shown = _short_repr(error.instance)
+    raise TypeError(
+        f"AnkiConnect.{found.name}() parameter '{where}' must be {expected}, got {shown}"
+    )
+
+
+def _expected_text(error: jsonschema.exceptions.ValidationError) -> str:
+    if error.validator == "type":
+        wanted = error.validator_value
+        return " or ".join(wanted) if isinstance(wanted, list) else str(wanted)
+    if error.validator == "anyOf":
+        kinds = [s.get("type", "value") for s in error.validator_value if isinstance(s, dict)]
+        return " or ".join(str(k) for k in kinds)
+    if error.validator == "enum":
+        return "one of " + ", ".join(repr(v) for v in error.validator_value)
+    if error.validator == "required":
+        return "an object with " + ", ".join(repr(v) for v in error.validator_value)
+    return f"valid ({error.message[:MAX_ERROR_VALUE_CHARS]})"
+
+
+def _short_repr(value: Any) -> str:
+    import json
+
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    if len(text) > MAX_ERROR_VALUE_CHARS:
+        text = text[:MAX_ERROR_VALUE_CHARS] + "…"
+    return text
+
+
+def _py_type(value: Any) -> str:
+    return "NoneType" if value is None else type(value).__name__
+
+
+# --- multi ------------------------------------------------------------------------
+
+
+@action("misc", runs="protocol")
+def multi(ctx: ActionContext, actions: list[Any]) -> Deferred[list[Any]]:
+    """Run several requests in one call; each item answers as its own request.
+
+    Items do not inherit the outer version (no version means 4, a bare result) and
+    each carries its own `key`. An item's error never stops the others.
+    """
+    deferred: Deferred[list[Any]] = Deferred()
+    replies: list[Reply] = []
+
+    def advance() -> None:
+        # Iterative, so 10,000 synchronous items do not grow the stack; an item that
+        # answers later resumes the loop from its callback.
+        while len(replies) < len(actions):
+            index = len(replies)
+            item = actions[index]
+            if not isinstance(item, dict):
+                deferred.reject(
+                    AttributeError(f"'{_py_type(item)}' object has no attribute 'get'")
+                )
+                return
+            state = {"synchronous": True}
+
+            def on_reply(reply: Reply, state: dict[str, bool] = state) -> None:
+                replies.append(reply)
+                if not state["synchronous"]:
+                    advance()
+
+            run(item, ctx, on_reply)
+            if len(replies) == index:
+                state["synchronous"] = False
+                return
+        deferred.resolve(replies)
+
+    advance()
+    return deferred

@@ -1,0 +1,185 @@
+"""The one registry of API actions.
+
+Each category module decorates plain typed functions with :func:`action`. The
+decorator reads the function's signature once, at import, and derives from it the
+JSON schema of the params, the required and optional names, and the result schema.
+The dispatcher, ``apiReflect``, the docs and the OpenAPI document all read from here,
+so the API surface has a single source.
+
+An action function takes the :class:`~plugin.context.ActionContext` as its first
+positional parameter, then its params as named parameters whose names are the
+wire names (camelCase, or snake_case where AnkiConnect uses it).
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+
+CATEGORIES = ("cards", "decks", "gui", "media", "misc", "models", "notes", "stats")
+
+# How an action must be run: on the collection (may run off the main thread once
+# the server schedules background work), on the GUI (always the main thread), or
+# neither (pure protocol actions such as `version`).
+Runs = Literal["collection", "gui", "protocol"]
+
+JsonSchema = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    schema: JsonSchema
+    required: bool
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    category: str
+    func: Callable[..., Any]
+    params: tuple[Param, ...]
+    result_schema: JsonSchema
+    runs: Runs
+    summary: str
+    description: str
+    # Params are checked by the action itself (it reproduces the original's own
+    # checks, e.g. setSpecificValueOfCard answering `false`), not by schema.
+    loose_params: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params if p.required)
+
+    @property
+    def param_names(self) -> frozenset[str]:
+        return frozenset(p.name for p in self.params)
+
+    @property
+    def params_schema(self) -> JsonSchema:
+        return {
+            "type": "object",
+            "properties": {p.name: p.schema for p in self.params},
+            "required": list(self.required),
+            "additionalProperties": False,
+        }
+
+
+REGISTRY: dict[str, Action] = {}
+
+
+def action(
+    category: str,
+    *,
+    runs: Runs = "collection",
+    name: str | None = None,
+    loose: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated function as the API action of the same name.
+
+    ``loose`` names params whose types are not validated by schema because the
+    original answers wrong types with a specific result the action reproduces.
+    """
+    if category not in CATEGORIES:
+        raise ValueError(f"unknown category {category!r}")
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        action_name = name or func.__name__
+        if action_name in REGISTRY:
+            raise ValueError(f"action {action_name!r} registered twice")
+        params, result_schema = _signature_schemas(func, frozenset(loose))
+        doc = inspect.getdoc(func) or ""
+        summary, _, description = doc.partition("\n")
+        REGISTRY[action_name] = Action(
+            name=action_name,
+            category=category,
+            func=func,
+            params=params,
+            result_schema=result_schema,
+            runs=runs,
+            summary=summary.strip(),
+            description=description.strip(),
+            loose_params=frozenset(loose),
+        )
+        return func
+
+    return register
+
+
+def _signature_schemas(
+    func: Callable[..., Any], loose: frozenset[str]
+) -> tuple[tuple[Param, ...], JsonSchema]:
+    hints = get_type_hints(func, include_extras=False)
+    signature = inspect.signature(func)
+    parameters = list(signature.parameters.values())
+    if not parameters or parameters[0].name != "ctx":
+        raise TypeError(f"{func.__name__}: first parameter must be 'ctx'")
+    params = []
+    for parameter in parameters[1:]:
+        if parameter.kind not in (
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            inspect.Parameter.KEYWORD_ONLY,
+        ):
+            raise TypeError(f"{func.__name__}: unsupported parameter {parameter.name}")
+        required = parameter.default is inspect.Parameter.empty
+        schema = {} if parameter.name in loose else schema_of(hints[parameter.name])
+        params.append(
+            Param(
+                name=parameter.name,
+                schema=schema,
+                required=required,
+                default=None if required else parameter.default,
+            )
+        )
+    result = schema_of(hints["return"]) if "return" in hints else {}
+    return tuple(params), result
+
+
+def schema_of(tp: Any) -> JsonSchema:
+    """Translate a Python type hint into a JSON schema fragment."""
+    if tp is Any or tp is object:
+        return {}
+    if tp is type(None) or tp is None:
+        return {"type": "null"}
+    if tp is bool:
+        return {"type": "boolean"}
+    if tp is int:
+        return {"type": "integer"}
+    if tp is float:
+        return {"type": "number"}
+    if tp is str:
+        return {"type": "string"}
+    origin = get_origin(tp)
+    args = get_args(tp)
+    if origin is not None and getattr(origin, "__name__", "") == "Deferred":
+        return schema_of(args[0])  # an action answering later: schema of its value
+    if origin in (Union, types.UnionType):
+        return {"anyOf": [schema_of(arg) for arg in args]}
+    if origin is Literal:
+        return {"enum": list(args)}
+    if origin in (list, tuple, typing.Sequence) or tp in (list, tuple):
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            return {"type": "array", "prefixItems": [schema_of(a) for a in args]}
+        return {"type": "array", "items": schema_of(args[0]) if args else {}}
+    if origin is dict or tp is dict:
+        value = schema_of(args[1]) if len(args) == 2 else {}
+        return {"type": "object", "additionalProperties": value}
+    if typing.is_typeddict(tp):
+        hints = get_type_hints(tp)
+        return {
+            "type": "object",
+            "properties": {key: schema_of(value) for key, value in hints.items()},
+            "required": sorted(tp.__required_keys__),
+        }
+    raise TypeError(f"no JSON schema for type {tp!r}")
+
+
+def actions_in(category: str) -> list[Action]:
+    return sorted(
+        (a for a in REGISTRY.values() if a.category == category), key=lambda a: a.name
+    )
