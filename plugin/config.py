@@ -74,8 +74,16 @@ def settings_from(
     for key in ("webCorsOriginList", "ignoreOriginList", "webAllowedHosts"):
         if key in values:
             values[key] = _as_strings(values[key])
-    for key in ("webBindPort", "webBacklog", "webTimeout", "webMaxBodySize",
-                "webIdleTimeout", "apiVersion", "apiPollInterval", "mediaMaxDownloadSize"):
+    for key in (
+        "webBindPort",
+        "webBacklog",
+        "webTimeout",
+        "webMaxBodySize",
+        "webIdleTimeout",
+        "apiVersion",
+        "apiPollInterval",
+        "mediaMaxDownloadSize",
+    ):
         if key in values:
             values[key] = _as_int(key, values[key])
     return Settings(**values)

@@ -35,8 +35,10 @@ class Caller:
 def _is_loopback(address: str | None) -> bool:
     if address is None:
         return False
-    return address.startswith("127.") or address in ("::1", "::ffff:127.0.0.1") or (
-        address.startswith("::ffff:127.")
+    return (
+        address.startswith("127.")
+        or address in ("::1", "::ffff:127.0.0.1")
+        or (address.startswith("::ffff:127."))
     )
 
 

@@ -80,9 +80,7 @@ def run(envelope: dict[str, Any], ctx: ActionContext, done: ReplyCallback) -> No
         return
     if isinstance(outcome, Deferred):
         outcome.add_callback(
-            lambda value, exc: finish(error=error_text(exc))
-            if exc is not None
-            else finish(value)
+            lambda value, exc: finish(error=error_text(exc)) if exc is not None else finish(value)
         )
     else:
         finish(outcome)
@@ -138,14 +136,17 @@ def _check_type(found: Action, name: str, schema: dict[str, Any], value: Any) ->
     key = (found.name, name)
     validator = _validators.get(key)
     if validator is None:
-        validator_class = jsonschema.validators.validator_for(schema, jsonschema.Draft202012Validator)
+        validator_class = jsonschema.validators.validator_for(
+            schema, jsonschema.Draft202012Validator
+        )
         validator = validator_class(schema)
         _validators[key] = validator
     error = jsonschema.exceptions.best_match(validator.iter_errors(value))
     if error is None:
         return
-    where = name + "".join(f"[{step!r}]" if isinstance(step, str) else f"[{step}]"
-                           for step in error.absolute_path)
+    where = name + "".join(
+        f"[{step!r}]" if isinstance(step, str) else f"[{step}]" for step in error.absolute_path
+    )
     expected = _expected_text(error)
     shown = _short_repr(error.instance)
     raise TypeError(
@@ -203,9 +204,7 @@ def multi(ctx: ActionContext, actions: list[Any]) -> Deferred[list[Any]]:
             index = len(replies)
             item = actions[index]
             if not isinstance(item, dict):
-                deferred.reject(
-                    AttributeError(f"'{_py_type(item)}' object has no attribute 'get'")
-                )
+                deferred.reject(AttributeError(f"'{_py_type(item)}' object has no attribute 'get'"))
                 return
             state = {"synchronous": True}
 

@@ -180,6 +180,4 @@ def schema_of(tp: Any) -> JsonSchema:
 
 
 def actions_in(category: str) -> list[Action]:
-    return sorted(
-        (a for a in REGISTRY.values() if a.category == category), key=lambda a: a.name
-    )
+    return sorted((a for a in REGISTRY.values() if a.category == category), key=lambda a: a.name)

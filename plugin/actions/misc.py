@@ -31,5 +31,7 @@ def apiReflect(ctx: ActionContext, scopes: Any, actions: Any = None) -> dict[str
         if actions is None:
             result["actions"] = sorted(REGISTRY)
         else:
-            result["actions"] = [name for name in actions if isinstance(name, str) and name in REGISTRY]
+            result["actions"] = [
+                name for name in actions if isinstance(name, str) and name in REGISTRY
+            ]
     return result
