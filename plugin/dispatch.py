@@ -7,7 +7,6 @@ others. Actions that answer at once call the callback before :func:`run` returns
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +15,7 @@ import jsonschema
 from .context import ActionContext
 from .deferred import Deferred
 from .registry import REGISTRY, Action, action
+from .security import api_key_matches
 
 Reply = Any
 ReplyCallback = Callable[[Reply], None]
@@ -39,18 +39,6 @@ def _is_bare_version(version: Any) -> bool:
         return bool(version <= 4)
     except TypeError:
         return False
-
-
-def api_key_matches(sent: Any, configured: str | None) -> bool:
-    """Strict equality of the sent key with the configured one, in constant time.
-
-    An empty configured key means none is set, so only requests without a key (or
-    with ``null``) pass; any key sent while none is set is refused (§A.4, §E.7).
-    """
-    expected = configured or None
-    if expected is None or sent is None or not isinstance(sent, str):
-        return sent is None and expected is None
-    return hmac.compare_digest(sent.encode("utf-8"), expected.encode("utf-8"))
 
 
 def error_text(exc: BaseException) -> str:

@@ -1,0 +1,31 @@
+"""The `apiLogPath` request/reply log (spec §A.4).
+
+The file is truncated when the server starts; each entry is a ``[request]`` or
+``[reply]`` line followed by indented, key-sorted JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+
+class ApiLog:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._file: TextIO | None = open(path, "w", encoding="utf-8")  # noqa: SIM115
+
+    def write(self, kind: str, payload: Any) -> None:
+        if self._file is None:
+            return
+        try:
+            text = json.dumps(payload, indent=4, sort_keys=True, default=repr)
+        except (TypeError, ValueError, RecursionError):
+            text = repr(payload)
+        self._file.write(f"[{kind}]\n{text}\n\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None

@@ -1,0 +1,179 @@
+"""The HTTP face of the API: CORS, Host check, banner, body parsing (§A.2, §A.3).
+
+Turns an :class:`HttpRequest` into a request envelope for the dispatcher and the
+reply into an :class:`HttpResponse` with exactly the original's headers. No Qt and
+no Anki here; the entry point supplies ``run_request`` which runs the envelope.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+
+from .api_log import ApiLog
+from .config import Settings
+from .context import Caller
+from .dispatch import PERMISSION_ACTION, Reply
+from .http_parser import HttpRequest
+from .security import decide_origin, host_refusal
+from .server import HttpResponse, Respond
+
+ENVELOPE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "action": {"type": "string", "minLength": 1},
+        "version": {"type": "integer"},
+        "params": {"type": "object"},
+    },
+    "required": ["action"],
+}
+_envelope_validator = jsonschema.Draft202012Validator(ENVELOPE_SCHEMA)
+
+RunRequest = Callable[[dict[str, Any], Caller, Callable[[Reply], None]], None]
+
+
+@dataclass
+class RequestRecord:
+    """One answered request, for the status dialog."""
+
+    when: float
+    origin: str | None
+    action: str
+    duration_ms: float
+    error: str | None
+    status: int
+
+
+def json_headers(cors_origin: str, length: int) -> list[tuple[str, str]]:
+    return [
+        ("Content-Type", "application/json"),
+        ("Access-Control-Allow-Origin", cors_origin),
+        ("Access-Control-Allow-Headers", "*"),
+        ("Content-Length", str(length)),
+    ]
+
+
+def json_response(cors_origin: str, payload: Any, status: int = 200) -> HttpResponse:
+    body = json.dumps(payload).encode("ascii")
+    return HttpResponse(status, json_headers(cors_origin, len(body)), body)
+
+
+def forbidden_response(cors_origin: str) -> HttpResponse:
+    # The original's 403 has no Content-Type and no Content-Length (§A.2).
+    return HttpResponse(
+        403,
+        [("Access-Control-Allow-Origin", cors_origin), ("Access-Control-Allow-Headers", "*")],
+    )
+
+
+def preflight_response(cors_origin: str, private_network: bool) -> HttpResponse:
+    headers = json_headers(cors_origin, 0)
+    if private_network:
+        headers.append(("Access-Control-Allow-Private-Network", "true"))
+    return HttpResponse(200, headers)
+
+
+def parse_envelope(body: bytes) -> dict[str, Any]:
+    """Decode and validate the body; raises with the original's error texts."""
+    data = json.loads(body.decode("utf-8"))
+    error = jsonschema.exceptions.best_match(_envelope_validator.iter_errors(data))
+    if error is not None:
+        raise ValueError(error.message)
+    assert isinstance(data, dict)
+    return data
+
+
+class WebApp:
+    def __init__(
+        self,
+        get_settings: Callable[[], Settings],
+        run_request: RunRequest,
+        api_log: ApiLog | None = None,
+        history_size: int = 50,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.get_settings = get_settings
+        self.run_request = run_request
+        self.api_log = api_log
+        self.recent: deque[RequestRecord] = deque(maxlen=history_size)
+        self.clock = clock
+
+    def protocol_error(self, status: int, message: str) -> HttpResponse:
+        return json_response("http://localhost", {"result": None, "error": message}, status)
+
+    def handle(self, request: HttpRequest, respond: Respond) -> None:
+        settings = self.get_settings()
+        origin = request.headers.get("origin")
+        refusal = host_refusal(settings, request.headers.get("host"))
+        if refusal is not None:
+            self._record(origin, "", 0.0, refusal, 403)
+            respond(json_response("http://localhost", {"result": None, "error": refusal}, 403))
+            return
+        decision = decide_origin(settings, origin)
+        if request.method == "OPTIONS":
+            private = request.headers.get("access-control-request-private-network") == "true"
+            respond(preflight_response(decision.cors_origin, private))
+            return
+        try:
+            envelope = parse_envelope(request.body)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            if not decision.allowed:
+                self._record(origin, "", 0.0, "origin not allowed", 403)
+                respond(forbidden_response(decision.cors_origin))
+            elif not request.body:
+                banner = {"apiVersion": f"AnkiConnect v.{settings.apiVersion}"}
+                respond(json_response(decision.cors_origin, banner))
+            else:
+                self._record(origin, "", 0.0, str(exc), 200)
+                respond(json_response(decision.cors_origin, {"result": None, "error": str(exc)}))
+            return
+        action = envelope["action"]
+        cors_origin = decision.cors_origin
+        if action == PERMISSION_ACTION:
+            # The server, not the client, says who is asking (§A.7).
+            params = envelope.get("params", {})
+            envelope = {**envelope, "params": {**params, "origin": origin or "", "allowed": decision.allowed}}
+            if not decision.allowed:
+                cors_origin = origin or cors_origin
+        elif not decision.allowed:
+            self._record(origin, action, 0.0, "origin not allowed", 403)
+            respond(forbidden_response(decision.cors_origin))
+            return
+        self._run(envelope, Caller(origin=origin, remote=request.remote), cors_origin, respond)
+
+    def _run(
+        self, envelope: dict[str, Any], caller: Caller, cors_origin: str, respond: Respond
+    ) -> None:
+        started = self.clock()
+        if self.api_log is not None:
+            self.api_log.write("request", envelope)
+
+        def done(reply: Reply) -> None:
+            if self.api_log is not None:
+                self.api_log.write("reply", reply)
+            error = reply.get("error") if isinstance(reply, dict) and "error" in reply else None
+            self._record(
+                caller.origin,
+                str(envelope.get("action")),
+                (self.clock() - started) * 1000,
+                error if isinstance(error, str) else None,
+                200,
+            )
+            try:
+                response = json_response(cors_origin, reply)
+            except (TypeError, ValueError) as exc:
+                response = json_response(cors_origin, {"result": None, "error": str(exc)})
+            respond(response)
+
+        self.run_request(envelope, caller, done)
+
+    def _record(
+        self, origin: str | None, action: str, duration_ms: float, error: str | None, status: int
+    ) -> None:
+        self.recent.append(RequestRecord(time.time(), origin, action, duration_ms, error, status))
