@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .config import Settings
+from .deferred import Deferred
 from .errors import CollectionUnavailable, MainWindowUnavailable
 
 if TYPE_CHECKING:
@@ -51,6 +52,9 @@ class ActionContext:
     # Persist changed settings (the permission dialog adds origins); inside Anki this
     # writes the add-on config, in tests it records the change.
     save_settings: Callable[[dict[str, Any]], None] | None = None
+    # Ask the user whether an origin may use the API; resolves to
+    # (allow, ignore_further_requests). None where there is no GUI.
+    ask_permission: Callable[[str], Deferred[tuple[bool, bool]]] | None = None
 
     @property
     def col(self) -> Collection:

@@ -14,7 +14,7 @@ import jsonschema
 
 from .context import ActionContext
 from .deferred import Deferred
-from .registry import REGISTRY, Action, action
+from .registry import HIDDEN, REGISTRY, Action, action
 from .security import api_key_matches
 
 Reply = Any
@@ -58,7 +58,7 @@ def run(envelope: dict[str, Any], ctx: ActionContext, done: ReplyCallback) -> No
             envelope.get("key"), ctx.settings.apiKey
         ):
             raise PermissionError("valid api key must be provided")
-        found = REGISTRY.get(name) if isinstance(name, str) else None
+        found = (REGISTRY.get(name) or HIDDEN.get(name)) if isinstance(name, str) else None
         if found is None:
             raise LookupError("unsupported action")
         kwargs = bind_params(found, envelope.get("params", {}))

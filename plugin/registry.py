@@ -71,6 +71,9 @@ class Action:
 
 
 REGISTRY: dict[str, Action] = {}
+# Test-only actions (enabled by ANKICONNECT_TEST_HOOKS=1): dispatched like the others
+# but absent from apiReflect, the docs and the OpenAPI document.
+HIDDEN: dict[str, Action] = {}
 
 
 def action(
@@ -79,6 +82,7 @@ def action(
     runs: Runs = "collection",
     name: str | None = None,
     loose: tuple[str, ...] = (),
+    hidden: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as the API action of the same name.
 
@@ -90,12 +94,13 @@ def action(
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         action_name = name or func.__name__
-        if action_name in REGISTRY:
+        table = HIDDEN if hidden else REGISTRY
+        if action_name in table:
             raise ValueError(f"action {action_name!r} registered twice")
         params, result_schema = _signature_schemas(func, frozenset(loose))
         doc = inspect.getdoc(func) or ""
         summary, _, description = doc.partition("\n")
-        REGISTRY[action_name] = Action(
+        table[action_name] = Action(
             name=action_name,
             category=category,
             func=func,

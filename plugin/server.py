@@ -267,7 +267,9 @@ class HttpServer:
                 connection.sent_continue = False
                 connection.keep_alive = wants_keep_alive(item) and not connection.peer_closed
                 self._set_events(connection, 0)
-                self.app.handle(item, lambda response, c=connection, r=item: self._reply(c, r, response))
+                self.app.handle(
+                    item, lambda response, c=connection, r=item: self._reply(c, r, response)
+                )
         finally:
             connection.pumping = False
         if (

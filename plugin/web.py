@@ -138,7 +138,10 @@ class WebApp:
         if action == PERMISSION_ACTION:
             # The server, not the client, says who is asking (§A.7).
             params = envelope.get("params", {})
-            envelope = {**envelope, "params": {**params, "origin": origin or "", "allowed": decision.allowed}}
+            envelope = {
+                **envelope,
+                "params": {**params, "origin": origin or "", "allowed": decision.allowed},
+            }
             if not decision.allowed:
                 cors_origin = origin or cors_origin
         elif not decision.allowed:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..context import ActionContext
+from ..deferred import Deferred
+from ..errors import ActionError
 from ..registry import REGISTRY, action
 
 
@@ -35,3 +38,118 @@ def apiReflect(ctx: ActionContext, scopes: Any, actions: Any = None) -> dict[str
                 name for name in actions if isinstance(name, str) and name in REGISTRY
             ]
     return result
+
+
+@action("misc", runs="gui")
+def requestPermission(
+    ctx: ActionContext, origin: str, allowed: bool
+) -> dict[str, Any] | Deferred[dict[str, Any]]:
+    """Ask whether the calling web page may use the API (§A.7).
+
+    The server fills `origin` and `allowed` from the request; clients send no params.
+    An allowed origin is granted at once; an ignored one is denied at once; anything
+    else asks the user, who can allow it or ignore it from then on.
+    """
+    settings = ctx.settings
+    if allowed:
+        return _granted(ctx)
+    if origin in settings.ignoreOriginList:
+        return {"permission": "denied"}
+    if ctx.ask_permission is None:
+        return {"permission": "denied"}
+    reply: Deferred[dict[str, Any]] = Deferred()
+
+    def decided(answer: tuple[bool, bool] | None, error: BaseException | None) -> None:
+        allow, ignore = answer if answer is not None else (False, False)
+        current = ctx.settings
+        if allow:
+            if origin not in current.webCorsOriginList:
+                _save(ctx, {"webCorsOriginList": [*current.webCorsOriginList, origin]})
+            reply.resolve(_granted(ctx))
+            return
+        if ignore and origin and origin not in current.ignoreOriginList:
+            _save(ctx, {"ignoreOriginList": [*current.ignoreOriginList, origin]})
+        reply.resolve({"permission": "denied"})
+
+    ctx.ask_permission(origin).add_callback(decided)
+    return reply
+
+
+def _granted(ctx: ActionContext) -> dict[str, Any]:
+    # `requireApikey` with a lower-case k is what the original sends (§E.8).
+    return {
+        "permission": "granted",
+        "requireApikey": bool(ctx.settings.apiKey),
+        "version": ctx.settings.apiVersion,
+    }
+
+
+def _save(ctx: ActionContext, changes: dict[str, Any]) -> None:
+    if ctx.save_settings is not None:
+        ctx.save_settings(changes)
+        # The context's settings snapshot is refreshed by the service; keep ours in step.
+        ctx.settings = replace(ctx.settings, **{k: tuple(v) for k, v in changes.items()})
+
+
+@action("misc", runs="gui")
+def getProfiles(ctx: ActionContext) -> list[str]:
+    """The names of all Anki profiles."""
+    return list(ctx.mw.pm.profiles())
+
+
+@action("misc", runs="gui")
+def getActiveProfile(ctx: ActionContext) -> str:
+    """The name of the profile that is open."""
+    return str(ctx.mw.pm.name)
+
+
+@action("misc", runs="gui")
+def loadProfile(ctx: ActionContext, name: str) -> bool:
+    """Switch to the named profile; false if no such profile exists.
+
+    The switch finishes asynchronously after the reply when another profile is open.
+    """
+    mw = ctx.mw
+    if name not in mw.pm.profiles():
+        return False
+    if mw.col is not None and mw.pm.name == name:
+        return True
+
+    def open_profile() -> None:
+        mw.pm.load(name)
+        diag = getattr(mw, "profileDiag", None)
+        if diag is not None and diag.isVisible():
+            diag.close()
+        mw.loadProfile()
+
+    if mw.col is None:
+        open_profile()
+    else:
+        mw.unloadProfile(open_profile)
+    return True
+
+
+@action("misc", runs="gui")
+def reloadCollection(ctx: ActionContext) -> None:
+    """Reload the collection's state in Anki's windows (after outside changes)."""
+    ctx.col  # noqa: B018  (raises "collection is not available" when closed)
+    ctx.mw.reset()
+
+
+@action("misc", runs="gui")
+def sync(ctx: ActionContext) -> None:
+    """Synchronize the collection with AnkiWeb, then let Anki's window sync too."""
+    mw = ctx.mw
+    col = ctx.col
+    auth = mw.pm.sync_auth()
+    if auth is None:
+        raise ActionError("sync: auth not configured")
+    output = col.sync_collection(auth, mw.pm.media_syncing_enabled())
+    required = output.required
+    allowed = (output.NO_CHANGES, output.NORMAL_SYNC)
+    if required not in allowed:
+        raise ActionError(
+            f"Sync status {required} not one of {list(allowed)} - see "
+            "SyncCollectionResponse.ChangesRequired for list of sync statuses"
+        )
+    mw.on_sync_button_clicked()

@@ -1,0 +1,252 @@
+"""Wires the add-on into Anki: settings, server, hooks and the in-process API.
+
+Every hook we attach is registered in :func:`run`, in one visible block.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import aqt
+from aqt import gui_hooks
+from aqt.qt import QMessageBox, QTimer
+
+from . import actions as _actions  # noqa: F401  (fills the registry)
+from . import dispatch
+from .api_log import ApiLog
+from .config import Settings, settings_from
+from .context import ActionContext, Caller
+from .deferred import Deferred
+from .qt_driver import QtServerDriver
+from .registry import REGISTRY
+from .security import is_loopback_host
+from .server import HttpServer, Limits, is_address_in_use
+from .web import WebApp
+
+REFRESH_DELAY_MS = 100
+
+
+class AnkiConnectService:
+    """One per Anki process: owns the settings, the server and its driver."""
+
+    def __init__(self, mw: Any, module: str) -> None:
+        self.mw = mw
+        self.module = module
+        self.settings: Settings = self._read_settings()
+        self.server: HttpServer | None = None
+        self.driver: QtServerDriver | None = None
+        self.addresses: list[str] = []
+        self.listen_error: str | None = None
+        self.api_log = ApiLog(self.settings.apiLogPath) if self.settings.apiLogPath else None
+        self.web = WebApp(lambda: self.settings, self.run_request, self.api_log)
+        self._refresh_pending = False
+        self._last_mod: int | None = None
+
+    # --- settings ---------------------------------------------------------------
+
+    def _read_settings(self) -> Settings:
+        return settings_from(self.mw.addonManager.getConfig(self.module))
+
+    def on_config_updated(self, config: dict[str, Any]) -> None:
+        self.settings = settings_from(config)
+
+    def save_settings(self, changes: dict[str, Any]) -> None:
+        config = self.mw.addonManager.getConfig(self.module) or {}
+        config.update(changes)
+        self.mw.addonManager.writeConfig(self.module, config)
+        self.settings = settings_from(config)
+
+    # --- serving ----------------------------------------------------------------
+
+    def listen_addresses(self) -> list[str]:
+        host = self.settings.webBindAddress
+        hosts = [host]
+        if host == "127.0.0.1" and self.settings.webListenIpv6:
+            hosts.append("::1")  # Node resolves `localhost` to ::1
+        return hosts
+
+    def start(self) -> None:
+        settings = self.settings
+        limits = Limits(
+            max_body_bytes=settings.webMaxBodySize,
+            idle_timeout=settings.webIdleTimeout / 1000,
+        )
+        server = HttpServer(self.web, limits)
+        port = settings.webBindPort
+        for index, host in enumerate(self.listen_addresses()):
+            try:
+                self.addresses.append(server.listen(host, port, settings.listen_backlog))
+            except OSError as exc:
+                if index == 0:
+                    server.close()
+                    self._report_listen_failure(host, port, exc)
+                    return
+                # ::1 is a convenience; a machine without IPv6 still serves IPv4.
+        self.server = server
+        self.driver = QtServerDriver(server, settings.apiPollInterval)
+        if not is_loopback_host(settings.webBindAddress) and not settings.apiKey:
+            print(
+                f"AnkiConnect: WARNING: listening on {settings.webBindAddress} without an "
+                "apiKey: any machine that can reach this address can read and change "
+                "your collection. Set apiKey in the add-on config."
+            )
+
+    def _report_listen_failure(self, host: str, port: int, exc: OSError) -> None:
+        if is_address_in_use(exc):
+            why = (
+                f"Port {port} on {host} is already in use by another program (often a "
+                "second copy of AnkiConnect or another Anki profile window)."
+            )
+        else:
+            why = f"Could not listen on {host}:{port}: {exc.strerror or exc}."
+        self.listen_error = why
+        message = (
+            f"AnkiConnect is not running. {why}\n\nAnki itself keeps working. Close the "
+            "other program or change webBindPort in Tools > Add-ons > Config, then "
+            "restart Anki."
+        )
+        print(f"AnkiConnect: {message}")
+        box = QMessageBox(QMessageBox.Icon.Warning, "AnkiConnect", message, parent=self.mw)
+        box.setModal(False)
+        box.show()
+        self._listen_failure_box = box  # keep a reference while it is shown
+
+    def stop(self) -> None:
+        if self.driver is not None:
+            self.driver.stop()
+            self.driver = None
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+        if self.api_log is not None:
+            self.api_log.close()
+
+    # --- requests ---------------------------------------------------------------
+
+    def make_context(self, caller: Caller) -> ActionContext:
+        mw = self.mw
+        return ActionContext(
+            get_collection=lambda: mw.col,
+            settings=self.settings,
+            main_window=mw,
+            caller=caller,
+            save_settings=self.save_settings,
+            ask_permission=self.ask_permission,
+        )
+
+    def run_request(
+        self, envelope: dict[str, Any], caller: Caller, done: dispatch.ReplyCallback
+    ) -> None:
+        def finished(reply: dispatch.Reply) -> None:
+            done(reply)
+            if _touches_collection(envelope):
+                self._schedule_refresh()
+
+        dispatch.run(envelope, self.make_context(caller), finished)
+
+    def ask_permission(self, origin: str) -> Deferred[tuple[bool, bool]]:
+        from .gui.permission import ask_permission
+
+        return ask_permission(self.mw, origin)
+
+    def invoke(
+        self,
+        action: str,
+        params: dict[str, Any] | None = None,
+        version: int = 6,
+        key: str | None = None,
+    ) -> Any:
+        envelope: dict[str, Any] = {"action": action, "params": params or {}, "version": version}
+        if key is not None:
+            envelope["key"] = key
+        ctx = self.make_context(Caller(in_process=True))
+        reply = dispatch.run_sync(envelope, ctx)
+        if _touches_collection(envelope):
+            self._schedule_refresh()
+        return reply
+
+    # --- keeping the GUI current --------------------------------------------------
+
+    def _schedule_refresh(self) -> None:
+        """Redraw the deck list/overview once after a burst of collection changes."""
+        if self._refresh_pending:
+            return
+        self._refresh_pending = True
+        QTimer.singleShot(REFRESH_DELAY_MS, self._refresh_if_changed)
+
+    def _refresh_if_changed(self) -> None:
+        self._refresh_pending = False
+        col = self.mw.col
+        if col is None:
+            return
+        try:
+            mod = col.mod
+        except Exception:
+            return
+        if mod == self._last_mod:
+            return
+        self._last_mod = mod
+        if self.mw.state in ("deckBrowser", "overview"):
+            self.mw.reset()
+
+
+def _touches_collection(envelope: dict[str, Any]) -> bool:
+    found = REGISTRY.get(envelope.get("action", ""))  # type: ignore[arg-type]
+    return found is not None and found.runs != "protocol" or envelope.get("action") == "multi"
+
+
+class InProcessApi:
+    """What other add-ons use: ``mw.ankiconnect.invoke("deckNames")``."""
+
+    def __init__(self, service: AnkiConnectService) -> None:
+        self._service = service
+
+    def invoke(
+        self,
+        action: str,
+        params: dict[str, Any] | None = None,
+        version: int = 6,
+        key: str | None = None,
+    ) -> Any:
+        return self._service.invoke(action, params, version, key)
+
+    def call(self, action: str, **params: Any) -> Any:
+        """Run an action and return its result; raise RuntimeError with its error."""
+        reply = self._service.invoke(action, params, 6, self._service.settings.apiKey)
+        if reply["error"] is not None:
+            raise RuntimeError(reply["error"])
+        return reply["result"]
+
+
+SERVICE: AnkiConnectService | None = None
+
+
+def run(module: str) -> AnkiConnectService:
+    """Called once when Anki loads the add-on."""
+    global SERVICE
+    mw = aqt.mw
+    service = AnkiConnectService(mw, module)
+    SERVICE = service
+    mw.ankiconnect = InProcessApi(service)
+    if os.environ.get("ANKICONNECT_TEST_HOOKS") == "1":
+        from . import test_hooks
+
+        test_hooks.enable(service)
+
+    # --- hooks, all in one place ---
+    mw.addonManager.setConfigUpdatedAction(module, service.on_config_updated)
+    gui_hooks.main_window_did_init.append(_add_tools_menu_entry)
+    mw.app.aboutToQuit.connect(service.stop)
+
+    service.start()
+    return service
+
+
+def _add_tools_menu_entry() -> None:
+    try:
+        from .gui.status import add_tools_menu_entry
+    except ImportError:
+        return
+    if SERVICE is not None:
+        add_tools_menu_entry(SERVICE)

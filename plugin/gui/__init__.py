@@ -1,0 +1,1 @@
+"""Dialogs: the only Qt widgets of the add-on."""
