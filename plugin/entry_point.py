@@ -6,6 +6,8 @@ Every hook we attach is registered in :func:`run`, in one visible block.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 import aqt
@@ -19,7 +21,7 @@ from .config import Settings, settings_from
 from .context import ActionContext, Caller
 from .deferred import Deferred
 from .qt_driver import QtServerDriver
-from .registry import REGISTRY
+from .request_queue import RequestQueue, placement_of
 from .security import is_loopback_host
 from .server import HttpServer, Limits, is_address_in_use
 from .web import WebApp
@@ -42,6 +44,7 @@ class AnkiConnectService:
         self.web = WebApp(lambda: self.settings, self.run_request, self.api_log)
         self._refresh_pending = False
         self._last_mod: int | None = None
+        self.queue = RequestQueue(self._run_in_background, _error_reply)
 
     # --- settings ---------------------------------------------------------------
 
@@ -138,12 +141,33 @@ class AnkiConnectService:
     def run_request(
         self, envelope: dict[str, Any], caller: Caller, done: dispatch.ReplyCallback
     ) -> None:
+        ctx = self.make_context(caller)
+        placement = placement_of(envelope)
+        if placement == "now":
+            dispatch.run(envelope, ctx, done)
+            return
+
         def finished(reply: dispatch.Reply) -> None:
             done(reply)
-            if _touches_collection(envelope):
-                self._schedule_refresh()
+            self._schedule_refresh()
 
-        dispatch.run(envelope, self.make_context(caller), finished)
+        if placement == "main":
+            self.queue.submit_main(lambda reply: dispatch.run(envelope, ctx, reply), finished)
+        else:
+            self.queue.submit_background(lambda: dispatch.run_sync(envelope, ctx), finished)
+
+    def _run_in_background(
+        self,
+        compute: Callable[[], Any],
+        on_done: Callable[[Any, BaseException | None], None],
+    ) -> None:
+        def collect(future: Future) -> None:
+            error = future.exception()
+            on_done(None if error else future.result(), error)
+
+        # Anki's collection executor: one worker, shared with Anki's own operations,
+        # so our work and Anki's never run on the collection at the same time.
+        self.mw.taskman.run_in_background(compute, collect, uses_collection=True)
 
     def ask_permission(self, origin: str) -> Deferred[tuple[bool, bool]]:
         from .gui.permission import ask_permission
@@ -162,7 +186,7 @@ class AnkiConnectService:
             envelope["key"] = key
         ctx = self.make_context(Caller(in_process=True))
         reply = dispatch.run_sync(envelope, ctx)
-        if _touches_collection(envelope):
+        if placement_of(envelope) != "now":
             self._schedule_refresh()
         return reply
 
@@ -191,9 +215,8 @@ class AnkiConnectService:
             self.mw.reset()
 
 
-def _touches_collection(envelope: dict[str, Any]) -> bool:
-    found = REGISTRY.get(envelope.get("action", ""))  # type: ignore[arg-type]
-    return found is not None and found.runs != "protocol" or envelope.get("action") == "multi"
+def _error_reply(error: BaseException) -> dict[str, Any]:
+    return dispatch.shape_reply(None, dispatch.error_text(error), 6)
 
 
 class InProcessApi:

@@ -40,7 +40,7 @@ def apiReflect(ctx: ActionContext, scopes: Any, actions: Any = None) -> dict[str
     return result
 
 
-@action("misc", runs="gui")
+@action("misc", runs="protocol")
 def requestPermission(
     ctx: ActionContext, origin: str, allowed: bool
 ) -> dict[str, Any] | Deferred[dict[str, Any]]:
