@@ -11,12 +11,12 @@ import copy
 import re
 from typing import Any
 
-from anki.models import MODEL_CLOZE
+from anki.consts import MODEL_CLOZE
 
 from ..context import ActionContext
-from ..errors import ActionError, model_not_found
+from ..errors import ActionError
 from ..registry import action
-from .models_common import NotetypeDict, editable_model, model_by_name, save_model
+from .models_common import NotetypeDict, editable_model, model_by_id, model_by_name, save_model
 
 # --- listing and finding ------------------------------------------------------------
 
@@ -39,13 +39,7 @@ def findModelsById(ctx: ActionContext, modelIds: list[int]) -> list[dict[str, An
 
     The first unknown id fails the whole call with `model was not found: <id>`."""
     col = ctx.col
-    found = []
-    for model_id in modelIds:
-        notetype = col.models.get(model_id)
-        if notetype is None:
-            raise model_not_found(model_id)
-        found.append(copy.deepcopy(notetype))
-    return found
+    return [copy.deepcopy(model_by_id(col, model_id)) for model_id in modelIds]
 
 
 @action("models")
@@ -60,10 +54,7 @@ def findModelsByName(ctx: ActionContext, modelNames: list[str]) -> list[dict[str
 @action("models")
 def modelNameFromId(ctx: ActionContext, modelId: int) -> str:
     """Name of the note type with the given id."""
-    notetype = ctx.col.models.get(modelId)
-    if notetype is None:
-        raise model_not_found(modelId)
-    return notetype["name"]
+    return model_by_id(ctx.col, modelId)["name"]
 
 
 # --- reading one note type ----------------------------------------------------------
@@ -178,7 +169,7 @@ def createModel(
         notetype["css"] = css
 
     added = models.add_dict(notetype)
-    return copy.deepcopy(models.get(added.id))
+    return copy.deepcopy(model_by_id(col, added.id))
 
 
 # --- whole-model updates ------------------------------------------------------------
@@ -228,10 +219,7 @@ def findAndReplaceInModels(
     argument). An empty `modelName` means every note type. The search is plain
     text, case-sensitive; an empty `findText` matches nothing."""
     col = ctx.col
-    if modelName:
-        targets = [model_by_name(col, modelName)]
-    else:
-        targets = [col.models.get(entry.id) for entry in col.models.all_names_and_ids()]
+    targets = [model_by_name(col, modelName)] if modelName else col.models.all()
     changed = 0
     for original in targets:
         notetype = _replaced(original, findText, replaceText, front=front, back=back, css=css)

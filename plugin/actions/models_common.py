@@ -11,12 +11,13 @@ refuses, nothing is written and the cache is left as it was.
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import field_not_found, model_not_found, template_not_found
 
 if TYPE_CHECKING:
     from anki.collection import Collection
+    from anki.models import NotetypeId
 
 NotetypeDict = dict[str, Any]
 
@@ -29,6 +30,14 @@ def model_by_name(col: Collection, model_name: str) -> NotetypeDict:
     notetype = col.models.by_name(model_name)
     if notetype is None:
         raise model_not_found(model_name)
+    return notetype
+
+
+def model_by_id(col: Collection, model_id: int) -> NotetypeDict:
+    """The cached note type with id ``model_id`` (read only), or the not-found error."""
+    notetype = col.models.get(cast("NotetypeId", model_id))
+    if notetype is None:
+        raise model_not_found(model_id)
     return notetype
 
 
