@@ -23,7 +23,7 @@ class QtServerDriver(QObject):
         self.poll_timer: QTimer | None = None
         fd = server.fileno()
         if fd is not None:
-            self.notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
+            self.notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)  # type: ignore[call-overload]
             self.notifier.activated.connect(self._on_ready)
         else:
             self.poll_timer = QTimer(self)

@@ -267,9 +267,7 @@ class HttpServer:
                 connection.sent_continue = False
                 connection.keep_alive = wants_keep_alive(item) and not connection.peer_closed
                 self._set_events(connection, 0)
-                self.app.handle(
-                    item, lambda response, c=connection, r=item: self._reply(c, r, response)
-                )
+                self.app.handle(item, self._responder(connection, item))
         finally:
             connection.pumping = False
         if (
@@ -279,6 +277,12 @@ class HttpServer:
             and not connection.outbox
         ):
             self._close(connection)
+
+    def _responder(self, connection: _Connection, request: HttpRequest) -> Respond:
+        def respond(response: HttpResponse) -> None:
+            self._reply(connection, request, response)
+
+        return respond
 
     def _maybe_continue(self, connection: _Connection) -> None:
         parser = connection.parser

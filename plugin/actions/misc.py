@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict
 from typing import Any
 
+from ..config import settings_from
 from ..context import ActionContext
 from ..deferred import Deferred
 from ..errors import ActionError
@@ -88,7 +89,7 @@ def _save(ctx: ActionContext, changes: dict[str, Any]) -> None:
     if ctx.save_settings is not None:
         ctx.save_settings(changes)
         # The context's settings snapshot is refreshed by the service; keep ours in step.
-        ctx.settings = replace(ctx.settings, **{k: tuple(v) for k, v in changes.items()})
+        ctx.settings = settings_from({**asdict(ctx.settings), **changes})
 
 
 @action("misc", runs="gui")

@@ -91,7 +91,9 @@ class StatusDialog(QDialog):
         layout.addWidget(QLabel("Recent requests:"))
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["Time", "Origin", "Action", "ms", "Result"])
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        if header is not None:
+            header.setStretchLastSection(True)
         layout.addWidget(self.table)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close

@@ -1,0 +1,351 @@
+"""Benchmark: a real headless Anki with the add-on, measured over real HTTP.
+
+Prints every figure of design.md §6 / the performance issue: request latency (new
+connection each, and keep-alive), simultaneous clients, addNotes, storeMediaFile,
+notesInfo/cardsInfo over 10,000 notes, and idle CPU. Each figure is measured
+``--repeat`` times and printed as min/median/max.
+
+    .venv/bin/python bench/run.py             # full run (a few minutes)
+    .venv/bin/python bench/run.py --quick     # CI smoke: small sizes, fails only on
+                                              # gross regressions (10x the targets)
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.e2e.harness import AnkiInstance  # noqa: E402
+
+MONITOR_CODE = """
+import time
+from aqt.qt import QTimer
+state = {"last": time.perf_counter(), "max": 0.0}
+timer = QTimer(mw)
+timer.setInterval(10)
+def tick():
+    now = time.perf_counter()
+    state["max"] = max(state["max"], now - state["last"] - 0.010)
+    state["last"] = now
+timer.timeout.connect(tick)
+timer.start()
+mw._bench_monitor = (timer, state)
+result = True
+"""
+MONITOR_RESET = (
+    "import time\nstate = mw._bench_monitor[1]\n"
+    "state['max'] = 0.0\nstate['last'] = time.perf_counter()\nresult = True"
+)
+MONITOR_READ = "result = mw._bench_monitor[1]['max']"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values: list[float]) -> str:
+    return f"min {min(values):.3f} / median {statistics.median(values):.3f} / max {max(values):.3f}"
+
+
+class Client:
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def body(self, action: str, params: dict[str, Any] | None = None) -> bytes:
+        return json.dumps({"action": action, "version": 6, "params": params or {}}).encode()
+
+    def once(self, action: str, params: dict[str, Any] | None = None, timeout: float = 600) -> Any:
+        """One request on a new connection, as most clients do."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request("POST", "/", self.body(action, params))
+            reply = json.loads(connection.getresponse().read())
+        finally:
+            connection.close()
+        if reply["error"] is not None:
+            raise RuntimeError(f"{action}: {reply['error']}")
+        return reply["result"]
+
+    def latencies_new_connection(self, action: str, count: int) -> list[float]:
+        payload = self.body(action)
+        request = (
+            b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % len(payload)
+            + payload
+        )
+        out = []
+        for _ in range(count):
+            started = time.perf_counter()
+            with socket.create_connection(("127.0.0.1", self.port)) as sock:
+                sock.sendall(request)
+                while sock.recv(65536):
+                    pass
+            out.append((time.perf_counter() - started) * 1000)
+        return out
+
+    def latencies_keep_alive(self, action: str, count: int) -> list[float]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Connection": "keep-alive", "Content-Type": "application/json"}
+        out = []
+        try:
+            for _ in range(count):
+                started = time.perf_counter()
+                connection.request("POST", "/", self.body(action), headers)
+                connection.getresponse().read()
+                out.append((time.perf_counter() - started) * 1000)
+        finally:
+            connection.close()
+        return out
+
+    def simultaneous(self, action: str, clients: int) -> tuple[int, int, list[float]]:
+        """Open `clients` connections at once, each sends one request."""
+        payload = self.body(action)
+        request = (
+            b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % len(payload)
+            + payload
+        )
+        barrier = threading.Barrier(clients)
+
+        def one() -> float | None:
+            barrier.wait()
+            started = time.perf_counter()
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
+                    sock.sendall(request)
+                    data = b""
+                    while chunk := sock.recv(65536):
+                        data += chunk
+                if b"200 OK" not in data[:20]:
+                    return None
+                return (time.perf_counter() - started) * 1000
+            except OSError:
+                return None
+
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            results = list(pool.map(lambda _: one(), range(clients)))
+        answered = [r for r in results if r is not None]
+        return len(answered), clients - len(answered), answered
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def proc_rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def basic_notes(count: int, tag: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "deckName": "Bench",
+            "modelName": "Basic",
+            "fields": {"Front": f"{tag} front {i}", "Back": f"back {i}"},
+            "tags": [tag],
+        }
+        for i in range(count)
+    ]
+
+
+def during(background: Callable[[], Any], probe: Callable[[], float]) -> tuple[Any, list[float]]:
+    """Run `background` in a thread; call `probe` repeatedly until it finishes."""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = background()
+        except Exception as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    time.sleep(0.05)
+    probes = []
+    while thread.is_alive():
+        probes.append(probe())
+        time.sleep(0.02)
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value"), probes
+
+
+class Bench:
+    def __init__(self, anki: AnkiInstance, quick: bool, repeat: int) -> None:
+        self.anki = anki
+        self.client = Client(anki.port)
+        self.quick = quick
+        self.repeat = repeat
+        self.figures: dict[str, list[float]] = {}
+        self.failures: list[str] = []
+
+    def record(self, name: str, value: float) -> None:
+        self.figures.setdefault(name, []).append(value)
+
+    def eval(self, code: str) -> Any:
+        return self.client.once("__testEval", {"code": code})
+
+    def version_ms(self) -> float:
+        started = time.perf_counter()
+        self.client.once("version")
+        return (time.perf_counter() - started) * 1000
+
+    def run(self) -> None:
+        self.eval(MONITOR_CODE)
+        self.client.once("createDeck", {"deck": "Bench"})
+        for round_ in range(self.repeat):
+            print(f"-- round {round_ + 1}/{self.repeat}", flush=True)
+            self.latency()
+            self.concurrency()
+            self.add_notes(round_)
+            self.media()
+            self.info()
+            self.idle()
+
+    def latency(self) -> None:
+        count = 100 if self.quick else 300
+        for action in ("version", "deckNames"):
+            new = self.client.latencies_new_connection(action, count)
+            keep = self.client.latencies_keep_alive(action, count)
+            for label, values in (("new connection", new), ("keep-alive", keep)):
+                for p in (0.5, 0.95, 0.99):
+                    self.record(f"{action} {label} p{int(p * 100)} ms", percentile(values, p))
+
+    def concurrency(self) -> None:
+        for clients in (16, 64) if self.quick else (16, 64, 256):
+            answered, refused, latencies = self.client.simultaneous("deckNames", clients)
+            self.record(f"{clients} clients answered", answered)
+            self.record(f"{clients} clients refused", refused)
+            if latencies:
+                self.record(f"{clients} clients p95 ms", percentile(latencies, 0.95))
+
+    def add_notes(self, round_: int) -> None:
+        sizes = (1000,) if self.quick else (1000, 10000)
+        for size in sizes:
+            notes = basic_notes(size, f"bench{round_}x{size}")
+            self.eval(MONITOR_RESET)
+            started = time.perf_counter()
+            ids, probes = during(
+                lambda n=notes: self.client.once("addNotes", {"notes": n}), self.version_ms
+            )
+            elapsed = time.perf_counter() - started
+            assert len(ids) == size and all(isinstance(i, int) for i in ids)
+            self.record(f"addNotes {size} notes/s", size / elapsed)
+            self.record(f"addNotes {size} main-thread max block ms", self.eval(MONITOR_READ) * 1000)
+            if probes:
+                self.record(f"addNotes {size} concurrent version max ms", max(probes))
+
+    def media(self) -> None:
+        size = (5 if self.quick else 50) * 1024 * 1024
+        data = base64.b64encode(os.urandom(size)).decode()
+        pid = self.anki.process.pid
+        baseline = proc_rss_bytes(pid)
+        peak = [baseline]
+        self.eval(MONITOR_RESET)
+
+        def probe() -> float:
+            peak[0] = max(peak[0], proc_rss_bytes(pid))
+            return self.version_ms()
+
+        started = time.perf_counter()
+        name, probes = during(
+            lambda: self.client.once("storeMediaFile", {"filename": "bench.bin", "data": data}),
+            probe,
+        )
+        elapsed = time.perf_counter() - started
+        assert isinstance(name, str)
+        mib = size // (1024 * 1024)
+        self.record(f"storeMediaFile {mib} MiB s", elapsed)
+        self.record(f"storeMediaFile {mib} MiB memory growth x payload", (peak[0] - baseline) / size)
+        if probes:
+            self.record(f"storeMediaFile {mib} MiB concurrent version max ms", max(probes))
+        self.client.once("deleteMediaFile", {"filename": name})
+
+    def info(self) -> None:
+        started = time.perf_counter()
+        note_ids = self.client.once("findNotes", {"query": "deck:Bench"})
+        infos = self.client.once("notesInfo", {"notes": note_ids[:10000]})
+        self.record(f"findNotes+notesInfo {len(infos)} s", time.perf_counter() - started)
+        card_ids = self.client.once("findCards", {"query": "deck:Bench"})[:10000]
+        started = time.perf_counter()
+        cards = self.client.once("cardsInfo", {"cards": card_ids})
+        self.record(f"cardsInfo {len(cards)} s", time.perf_counter() - started)
+
+    def idle(self) -> None:
+        pid = self.anki.process.pid
+        seconds = 3 if self.quick else 10
+        time.sleep(1)
+        before = proc_cpu_seconds(pid)
+        time.sleep(seconds)
+        self.record("idle CPU % of a core", 100 * (proc_cpu_seconds(pid) - before) / seconds)
+
+    def report(self) -> None:
+        print(f"\n{'figure':58} min / median / max over {self.repeat} run(s)")
+        for name, values in self.figures.items():
+            print(f"{name:58} {summary(values)}")
+
+    def check_gross_regressions(self) -> None:
+        """Fail only far beyond the targets (10x), never on noise."""
+        limits = {
+            "version new connection p50 ms": ("max", 10.0),
+            "version keep-alive p50 ms": ("max", 5.0),
+            "64 clients refused": ("max", 0),
+            "addNotes 1000 notes/s": ("min", 300.0),
+            "addNotes 1000 concurrent version max ms": ("max", 1000.0),
+            "storeMediaFile 5 MiB s": ("max", 30.0),
+        }
+        for name, (kind, limit) in limits.items():
+            values = self.figures.get(name)
+            if not values:
+                continue
+            value = statistics.median(values)
+            if (kind == "max" and value > limit) or (kind == "min" and value < limit):
+                self.failures.append(f"{name}: {value:.3f} (limit {kind} {limit})")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small CI smoke run")
+    parser.add_argument("--repeat", type=int, default=None, help="rounds (default 3, quick 1)")
+    args = parser.parse_args()
+    repeat = args.repeat or (1 if args.quick else 3)
+    with tempfile.TemporaryDirectory(prefix="ankiconnect-bench-") as tmp:
+        anki = AnkiInstance(Path(tmp) / "base")
+        anki.start()
+        try:
+            bench = Bench(anki, args.quick, repeat)
+            bench.run()
+            bench.report()
+            if args.quick:
+                bench.check_gross_regressions()
+        finally:
+            anki.stop()
+    for failure in bench.failures:
+        print(f"GROSS REGRESSION: {failure}")
+    return 1 if bench.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
