@@ -1,3 +1,144 @@
-"""Stats actions (spec §B)."""
+"""Statistics actions (spec §B "Statistics"): review counts, review log, stats report.
+
+Review-log rows are read with parameterised SQL (Anki has no batch API for the
+revlog); `insertReviews` lives in :mod:`.stats_insert`.
+
+cardReviews and getLatestReviewID create a deck they are given an unknown name
+for; that is the original's behaviour (spec §E.12) and is kept on purpose.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypedDict
+
+from ..context import ActionContext
+from ..registry import action
+from . import stats_insert  # noqa: F401  (registers insertReviews)
+from .decks import database, deck_id_creating, id_chunks
+
+SECONDS_PER_DAY = 86_400
+DEFAULT_ROLLOVER_HOUR = 4
+REVLOG_COLUMNS = "id, cid, usn, ease, ivl, lastIvl, factor, time, type"
+
+
+class Review(TypedDict):
+    id: int
+    usn: int
+    ease: int
+    ivl: int
+    lastIvl: int
+    factor: int
+    time: int
+    type: int
+
+
+@action("stats")
+def getNumCardsReviewedToday(ctx: ActionContext) -> int:
+    """Number of reviews (review-log entries) made since the start of today.
+
+    "Today" starts at the collection's next-day-starts-at hour.
+    """
+    col = ctx.col
+    day_start_ms = (col.sched.day_cutoff - SECONDS_PER_DAY) * 1000
+    return int(database(col).scalar("select count() from revlog where id > ?", day_start_ms))
+
+
+@action("stats")
+def getNumCardsReviewedByDay(ctx: ActionContext) -> list[list[str | int]]:
+    """Number of reviews per day, as `["YYYY-MM-DD", count]` pairs, newest day first.
+
+    Days are local dates that start at the collection's next-day-starts-at hour, so
+    a review at 2 am with the default rollover of 4 counts for the previous day.
+    """
+    col = ctx.col
+    rollover_seconds = _rollover_hour(ctx) * 3600
+    rows = database(col).all(
+        "select date(id / 1000 - ?, 'unixepoch', 'localtime') as day, count()"
+        " from revlog group by day order by day desc",
+        rollover_seconds,
+    )
+    return [[str(day), int(count)] for day, count in rows]
+
+
+def _rollover_hour(ctx: ActionContext) -> int:
+    hour = ctx.col.get_config("rollover", DEFAULT_ROLLOVER_HOUR)
+    return int(hour) if isinstance(hour, int | float) else DEFAULT_ROLLOVER_HOUR
+
+
+@action("stats")
+def getCollectionStatsHTML(ctx: ActionContext, wholeCollection: bool = True) -> str:
+    """Anki's legacy statistics report as an HTML string.
+
+    `wholeCollection` false limits it to the current deck (and its subdecks).
+    """
+    report = ctx.col.stats()
+    report.wholeCollection = wholeCollection
+    return report.report()
+
+
+@action("stats")
+def cardReviews(ctx: ActionContext, deck: str, startID: int) -> list[list[int]]:
+    """Reviews of the cards in a deck made after review id `startID`, oldest first.
+
+    Each review is `[id, cardId, usn, ease, ivl, lastIvl, factor, time, type]`;
+    ids are millisecond timestamps. Only cards whose current deck is exactly this
+    one count (subdecks excluded). An unknown deck is created.
+    """
+    col = ctx.col
+    deck_id = deck_id_creating(col, deck)
+    rows = database(col).all(
+        f"select {REVLOG_COLUMNS} from revlog where id > ?"
+        " and cid in (select id from cards where did = ?) order by id",
+        startID,
+        deck_id,
+    )
+    return [list(row) for row in rows]
+
+
+@action("stats")
+def getLatestReviewID(ctx: ActionContext, deck: str) -> int:
+    """Id (millisecond timestamp) of the newest review of a card in the deck; 0 if none.
+
+    Subdecks are excluded. An unknown deck is created.
+    """
+    col = ctx.col
+    deck_id = deck_id_creating(col, deck)
+    latest = database(col).scalar(
+        "select max(id) from revlog where cid in (select id from cards where did = ?)",
+        deck_id,
+    )
+    return int(latest or 0)
+
+
+@action("stats")
+def getReviewsOfCards(ctx: ActionContext, cards: list[int | str]) -> dict[str, list[Review]]:
+    """Review history of each card, keyed by card id (a string key in JSON).
+
+    Every requested id is a key, with `[]` for a card without reviews or an unknown
+    card. Ids must be numbers: a string id never matches and answers `[]`.
+    """
+    col = ctx.col
+    history: dict[str, list[Review]] = {str(card_id): [] for card_id in cards}
+    numeric = [card_id for card_id in dict.fromkeys(cards) if isinstance(card_id, int)]
+    for marks, chunk in id_chunks(numeric):
+        for row in database(col).all(
+            f"select cid, {REVLOG_COLUMNS} from revlog where cid in ({marks}) order by id",
+            *chunk,
+        ):
+            history[str(row[0])].append(_review_of_row(row[1:]))
+    return history
+
+
+def _review_of_row(row: Sequence[int]) -> Review:
+    review_id, _card_id, usn, ease, ivl, last_ivl, factor, taken, kind = row
+    return {
+        "id": review_id,
+        "usn": usn,
+        "ease": ease,
+        "ivl": ivl,
+        "lastIvl": last_ivl,
+        "factor": factor,
+        "time": taken,
+        "type": kind,
+    }
