@@ -6,7 +6,7 @@ to the trash. So every name we hand to the backend for trashing comes from here.
 
 :func:`anki_normalized_name` mirrors the backend's own normalization (rslib
 ``media/files.rs``: NFC, disallowed and control characters removed, NBSP to space,
-Windows-safe, at most 120 bytes). We need it to know which existing file a write
+Windows-safe, then shortened past 120 bytes). We need it to know which existing file a write
 will collide with, so that ``deleteExisting`` trashes that file first. The unit
 tests compare it with the backend on a corpus of awkward names.
 """
@@ -20,9 +20,10 @@ import unicodedata
 from .errors import ActionError
 
 MAX_NAME_BYTES = 120
+MAX_EXTENSION_BYTES = 10
 
-# Anki's disallowed characters; control characters (Unicode Cc) are removed as well.
-_DISALLOWED = re.compile(r'[\[\]<>:"/?*^\\|\x00-\x1f\x7f-\x9f]')
+# Anki's disallowed characters; ASCII control characters are removed as well.
+_DISALLOWED = re.compile(r'[\[\]<>:"/?*^\\|\x00-\x1f\x7f]')
 _WINDOWS_DEVICE = re.compile(r"(?i)^(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\.|$)")
 # What AnkiConnect's retrieve/delete strip (Anki's legacy ``stripIllegal``).
 _LEGACY_ILLEGAL = re.compile(r'[\][><:"/?*^\\|\0\r\n]')
@@ -35,7 +36,21 @@ def invalid_name(filename: str) -> ActionError:
 
 def anki_normalized_name(filename: str) -> str:
     """The name Anki's backend gives ``filename`` before its lower-casing of new files."""
-    name = unicodedata.normalize("NFC", filename)
+    return _normalized_nfc_name(unicodedata.normalize("NFC", filename))
+
+
+def anki_new_file_name(filename: str) -> str:
+    """The name Anki (>= 26.05) gives a file it creates: the normalized name lower-cased.
+
+    Lower-casing may lengthen a name (``İ`` becomes two code points) or expose a
+    non-NFC sequence, so when it changes anything Anki normalizes the result again.
+    """
+    normalized = anki_normalized_name(filename)
+    lowered = normalized.lower()
+    return normalized if lowered == normalized else anki_normalized_name(lowered)
+
+
+def _normalized_nfc_name(name: str) -> str:
     name = _DISALLOWED.sub("", name)
     name = name.replace("\u00a0", " ")
     name = _windows_safe(name)
@@ -50,21 +65,27 @@ def _windows_safe(name: str) -> str:
 
 
 def _truncated(name: str) -> str:
-    """Shorten the stem (never the extension) so the name fits in MAX_NAME_BYTES."""
+    """Shorten a name longer than MAX_NAME_BYTES the way Anki does.
+
+    Measured on Anki 26.9.3: the extension (after the last dot) keeps at most 10
+    bytes, the stem gets what is left of ``MAX_NAME_BYTES - 2``, both cut on a
+    character boundary, and a result ending in a dot or space gets ``_``.
+    """
     if len(name.encode("utf-8")) <= MAX_NAME_BYTES:
         return name
-    stem, ext = _split_extension(name)
-    room = MAX_NAME_BYTES - len(ext.encode("utf-8"))
-    encoded = stem.encode("utf-8")[: max(room, 0)]
-    stem = encoded.decode("utf-8", errors="ignore")  # drop a cut multi-byte character
-    return _windows_safe(stem + ext)
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    ext = _cut(ext, MAX_EXTENSION_BYTES)
+    stem = _cut(stem, MAX_NAME_BYTES - 2 - len(ext.encode("utf-8")))
+    name = f"{stem}.{ext}" if ext else stem
+    if name.endswith((".", " ")):
+        name += "_"
+    return name
 
 
-def _split_extension(name: str) -> tuple[str, str]:
-    dot = name.rfind(".")
-    if dot <= 0:
-        return name, ""
-    return name[:dot], name[dot:]
+def _cut(text: str, max_bytes: int) -> str:
+    return text.encode("utf-8")[: max(max_bytes, 0)].decode("utf-8", errors="ignore")
 
 
 def collision_candidates(filename: str) -> list[str]:
@@ -75,8 +96,7 @@ def collision_candidates(filename: str) -> list[str]:
     >= 26.05 lower-cases the names of new files, so a differing ``foo.txt`` would
     otherwise force ``foo-<sha1>.txt``).
     """
-    normalized = anki_normalized_name(filename)
-    candidates = [filename, normalized, normalized.lower()]
+    candidates = [filename, anki_normalized_name(filename), anki_new_file_name(filename)]
     unique = dict.fromkeys(name for name in candidates if is_plain_name(name))
     return list(unique)
 
@@ -99,7 +119,7 @@ def existing_media_name(filename: str) -> str:
     Basename, NFC, Anki's legacy illegal characters stripped. Names that still
     cannot designate a media file (empty, ``.``, ``..``) are refused.
     """
-    name = os.path.basename(filename.replace("\\", "/"))
+    name = os.path.basename(filename)
     name = unicodedata.normalize("NFC", name)
     name = _LEGACY_ILLEGAL.sub("", name)
     if not is_plain_name(name):
