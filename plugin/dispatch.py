@@ -120,7 +120,30 @@ def _missing_text(missing: list[str]) -> str:
     return f"missing {len(missing)} required positional {plural}: {listed}"
 
 
+_SCALAR_TYPES: dict[str, tuple[type, ...]] = {
+    "integer": (int,),
+    "string": (str,),
+    "boolean": (bool,),
+}
+
+
+def _obviously_valid(schema: dict[str, Any], value: Any) -> bool:
+    """Fast path for the common shapes (an id list of 10,000 ints costs ~90 ms in
+    jsonschema, ~1 ms here). Anything unusual falls through to full validation."""
+    kind = schema.get("type")
+    if kind in _SCALAR_TYPES and len(schema) == 1:
+        return type(value) in _SCALAR_TYPES[kind]
+    if kind == "array" and isinstance(value, list) and set(schema) == {"type", "items"}:
+        items = schema["items"]
+        if set(items) == {"type"} and items["type"] in _SCALAR_TYPES:
+            wanted = _SCALAR_TYPES[items["type"]]
+            return all(type(item) in wanted for item in value)
+    return False
+
+
 def _check_type(found: Action, name: str, schema: dict[str, Any], value: Any) -> None:
+    if _obviously_valid(schema, value):
+        return
     key = (found.name, name)
     validator = _validators.get(key)
     if validator is None:
