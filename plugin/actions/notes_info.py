@@ -1,0 +1,152 @@
+"""Notes actions that find, describe and delete notes (spec §B "Notes").
+
+notesInfo and notesModTime read the notes and cards tables in one query each
+rather than loading every note through the backend: 10,000 notes take tens of
+milliseconds instead of seconds. Deletions go through Anki's API.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from ..context import ActionContext
+from ..errors import ActionError
+from ..notes_duplicates import database
+from ..registry import action
+
+if TYPE_CHECKING:
+    from anki.collection import Collection
+
+FIELD_SEPARATOR = "\x1f"
+
+
+@action("notes")
+def findNotes(ctx: ActionContext, query: str | None = None) -> list[int]:
+    """Ids of the notes matching an Anki search; no query gives `[]`.
+
+    `""` matches every note; bad search syntax answers Anki's search error text.
+    The order is unspecified."""
+    if query is None:
+        return []
+    return [int(note_id) for note_id in ctx.col.find_notes(query)]
+
+
+@action("notes")
+def notesInfo(
+    ctx: ActionContext, notes: list[int] | None = None, query: str | None = None
+) -> list[dict[str, Any]]:
+    """Fields, tags, note type, mod time and cards of each note, aligned with the input.
+
+    Give note ids in `notes` or an Anki search in `query` (`query` wins when both
+    are given). Each entry has `noteId`, `profile`, `tags`, `fields` ({name:
+    {value, order}} in field order), `modelName`, `mod` and `cards` (card ids by
+    template ordinal); an unknown id gives `{}`."""
+    col = ctx.col
+    if query is not None:
+        note_ids = [int(note_id) for note_id in col.find_notes(query)]
+    elif notes is not None:
+        note_ids = notes
+    else:
+        raise ActionError('Must provide either "notes" or a "query"')
+    if not note_ids:
+        return []
+    profile = _profile_name(ctx, col)
+    rows = _note_rows(col, note_ids)
+    cards = _cards_by_note(col, rows.keys())
+    field_names = _field_names_by_model(col, {row[0] for row in rows.values()})
+    infos: list[dict[str, Any]] = []
+    for note_id in note_ids:
+        row = rows.get(note_id)
+        if row is None:
+            infos.append({})
+            continue
+        model_id, mod, tags, flds = row
+        model_name, names = field_names[model_id]
+        values = flds.split(FIELD_SEPARATOR)
+        infos.append(
+            {
+                "noteId": note_id,
+                "profile": profile,
+                "tags": tags.split(),
+                "fields": {
+                    name: {"value": value, "order": order}
+                    for order, (name, value) in enumerate(zip(names, values, strict=False))
+                },
+                "modelName": model_name,
+                "mod": mod,
+                "cards": cards.get(note_id, []),
+            }
+        )
+    return infos
+
+
+@action("notes")
+def notesModTime(ctx: ActionContext, notes: list[int]) -> list[dict[str, int]]:
+    """`{noteId, mod}` for each note (mod in epoch seconds), aligned; unknown ids give `{}`."""
+    from anki.utils import ids2str
+
+    col = ctx.col
+    rows = database(col).all(f"select id, mod from notes where id in {ids2str(set(notes))}")
+    mods = {row[0]: row[1] for row in rows}
+    return [{"noteId": nid, "mod": mods[nid]} if nid in mods else {} for nid in notes]
+
+
+@action("notes")
+def deleteNotes(ctx: ActionContext, notes: list[int]) -> None:
+    """Delete the notes and all their cards; unknown ids are ignored."""
+    ctx.col.remove_notes(notes)  # type: ignore[arg-type]
+
+
+@action("notes")
+def removeEmptyNotes(ctx: ActionContext) -> None:
+    """Delete every note type that has no notes (the original's behaviour, despite the name).
+
+    Kept for compatibility: the original removes unused note types, not empty
+    notes. Removing a note type is a schema change (the next sync is a full one)."""
+    col = ctx.col
+    used = set(database(col).list("select distinct mid from notes"))
+    for notetype in col.models.all_names_and_ids():
+        if notetype.id not in used:
+            col.models.remove(notetype.id)  # type: ignore[arg-type]
+
+
+def _profile_name(ctx: ActionContext, col: Collection) -> str:
+    """The active profile's name; without a main window, the collection folder's name."""
+    if ctx.main_window is not None:
+        return str(ctx.mw.pm.name)
+    return os.path.basename(os.path.dirname(os.path.abspath(col.path)))
+
+
+def _note_rows(col: Collection, note_ids: list[int]) -> dict[int, tuple[int, int, str, str]]:
+    from anki.utils import ids2str
+
+    return {
+        row[0]: (row[1], row[2], row[3], row[4])
+        for row in database(col).execute(
+            f"select id, mid, mod, tags, flds from notes where id in {ids2str(set(note_ids))}"
+        )
+    }
+
+
+def _cards_by_note(col: Collection, note_ids: Any) -> dict[int, list[int]]:
+    from anki.utils import ids2str
+
+    cards: dict[int, list[int]] = {}
+    for note_id, card_id in database(col).execute(
+        f"select nid, id from cards where nid in {ids2str(note_ids)} order by nid, ord"
+    ):
+        cards.setdefault(note_id, []).append(card_id)
+    return cards
+
+
+def _field_names_by_model(col: Collection, model_ids: set[int]) -> dict[int, tuple[str, list[str]]]:
+    names: dict[int, tuple[str, list[str]]] = {}
+    for model_id in model_ids:
+        notetype = col.models.get(model_id)  # type: ignore[arg-type]
+        if notetype is None:  # a note whose type is gone; show what we can
+            names[model_id] = ("", [])
+            continue
+        fields = sorted(notetype["flds"], key=lambda field: field["ord"])
+        names[model_id] = (notetype["name"], [field["name"] for field in fields])
+    return names
