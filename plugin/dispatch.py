@@ -133,11 +133,17 @@ def _obviously_valid(schema: dict[str, Any], value: Any) -> bool:
     kind = schema.get("type")
     if kind in _SCALAR_TYPES and len(schema) == 1:
         return type(value) in _SCALAR_TYPES[kind]
+    if kind == "object" and len(schema) == 1:
+        return isinstance(value, dict)
+    if kind == "array" and len(schema) == 1:
+        return isinstance(value, list)
     if kind == "array" and isinstance(value, list) and set(schema) == {"type", "items"}:
         items = schema["items"]
         if set(items) == {"type"} and items["type"] in _SCALAR_TYPES:
             wanted = _SCALAR_TYPES[items["type"]]
             return all(type(item) in wanted for item in value)
+        if items == {"type": "object"}:
+            return all(isinstance(item, dict) for item in value)
     return False
 
 

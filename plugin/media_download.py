@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import socket
+import string
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -31,7 +32,7 @@ def download(url: str, settings: Settings) -> bytes:
         raise ActionError('downloading media from a "url" is disabled by the setting mediaAllowUrl')
     check_url(url, settings)
     opener = urllib.request.build_opener(_CheckedRedirects(settings))
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    request = urllib.request.Request(ascii_url(url), headers={"User-Agent": USER_AGENT})
     try:
         with opener.open(request, timeout=settings.webTimeout / 1000) as response:
             if response.status != 200:
@@ -43,6 +44,32 @@ def download(url: str, settings: Settings) -> bytes:
         raise ActionError(f"{url} download failed: {exc.reason}") from None
     except (OSError, http.client.HTTPException) as exc:  # time-outs, resets
         raise ActionError(f"{url} download failed: {exc or type(exc).__name__}") from None
+
+
+def ascii_url(url: str) -> str:
+    """Percent-encode what HTTP cannot carry raw (Yomitan sends `?kanji=猫`).
+
+    ASCII punctuation is kept as is, so an already encoded URL is unchanged; a
+    non-ASCII host name is IDNA-encoded.
+    """
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc
+    if not netloc.isascii():
+        host = parts.hostname or ""
+        try:
+            netloc = netloc.replace(host, host.encode("idna").decode("ascii"))
+        except UnicodeError:
+            pass
+    safe = string.punctuation
+    return urllib.parse.urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            urllib.parse.quote(parts.path, safe=safe),
+            urllib.parse.quote(parts.query, safe=safe),
+            urllib.parse.quote(parts.fragment, safe=safe),
+        )
+    )
 
 
 def _status_error(url: str, status: int) -> ActionError:

@@ -170,10 +170,13 @@ def schema_of(tp: Any) -> JsonSchema:
     if origin in (list, tuple, typing.Sequence) or tp in (list, tuple):
         if origin is tuple and args and args[-1] is not Ellipsis:
             return {"type": "array", "prefixItems": [schema_of(a) for a in args]}
-        return {"type": "array", "items": schema_of(args[0]) if args else {}}
+        items = schema_of(args[0]) if args else {}
+        # An empty sub-schema accepts anything; leaving it out saves jsonschema a
+        # walk over every element (10,000 notes) for nothing.
+        return {"type": "array", "items": items} if items else {"type": "array"}
     if origin is dict or tp is dict:
         value = schema_of(args[1]) if len(args) == 2 else {}
-        return {"type": "object", "additionalProperties": value}
+        return {"type": "object", "additionalProperties": value} if value else {"type": "object"}
     if typing.is_typeddict(tp):
         hints = get_type_hints(tp)
         return {

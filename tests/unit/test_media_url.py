@@ -226,3 +226,14 @@ def test_url_connection_refused_is_reported(web: ActionContext) -> None:
 def test_url_bad_port_is_reported(web: ActionContext) -> None:
     url = "http://127.0.0.1:99999/ok"
     assert error_of(web, url).startswith(f"{url} download failed: ")
+
+
+def test_non_ascii_urls_are_percent_encoded_before_the_request() -> None:
+    from plugin.media_download import ascii_url
+
+    assert (
+        ascii_url("https://example.com/audio?kanji=猫&kana=ねこ")
+        == "https://example.com/audio?kanji=%E7%8C%AB&kana=%E3%81%AD%E3%81%93"
+    )
+    assert ascii_url("http://example.com/a%20b?x=1&y=%2F") == "http://example.com/a%20b?x=1&y=%2F"
+    assert ascii_url("http://例え.jp/x y") == "http://xn--r8jz45g.jp/x%20y"
