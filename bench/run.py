@@ -278,7 +278,13 @@ class Bench:
         assert isinstance(name, str)
         mib = size // (1024 * 1024)
         self.record(f"storeMediaFile {mib} MiB s", elapsed)
-        self.record(f"storeMediaFile {mib} MiB memory growth x payload", (peak[0] - baseline) / size)
+        # The payload is what the client sends: the base64 text.
+        self.record(
+            f"storeMediaFile {mib} MiB memory growth x payload", (peak[0] - baseline) / len(data)
+        )
+        self.record(
+            f"storeMediaFile {mib} MiB main-thread max block ms", self.eval(MONITOR_READ) * 1000
+        )
         if probes:
             self.record(f"storeMediaFile {mib} MiB concurrent version max ms", max(probes))
         self.client.once("deleteMediaFile", {"filename": name})
