@@ -201,6 +201,8 @@ class AnkiConnectService:
 
     def _refresh_if_changed(self) -> None:
         self._refresh_pending = False
+        if self.server is None:
+            return  # shutting down: the window's widgets may already be gone
         col = self.mw.col
         if col is None:
             return

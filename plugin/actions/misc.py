@@ -120,7 +120,7 @@ def loadProfile(ctx: ActionContext, name: str) -> bool:
         mw.pm.load(name)
         diag = getattr(mw, "profileDiag", None)
         if diag is not None and diag.isVisible():
-            diag.close()
+            diag.closeWithoutQuitting()  # plain close() quits Anki
         mw.loadProfile()
 
     if mw.col is None:
