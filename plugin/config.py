@@ -92,9 +92,11 @@ def settings_from(
 def _as_strings(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(str(item) for item in value)
+    if isinstance(value, (list, tuple)):
+        return tuple(str(item) for item in value)
+    # A single value where a list belongs (a string, or a number typed by hand in
+    # the config dialog) must not stop the add-on from starting.
+    return (str(value),)
 
 
 def _as_int(key: str, value: Any) -> int:

@@ -91,8 +91,6 @@ _validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
 def bind_params(found: Action, params: Any) -> dict[str, Any]:
     """Check names like Python would, then types by schema; return the kwargs."""
     label = f"AnkiConnect.{found.name}()"
-    if params is None:
-        params = {}
     if not isinstance(params, dict):
         raise TypeError(f"{label} argument after ** must be a mapping, not {_py_type(params)}")
     names = found.param_names

@@ -8,9 +8,11 @@ chunked bodies and pipelined requests, and enforces size limits.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 HEADER_END = b"\r\n\r\n"
+_HEX_DIGITS = re.compile(rb"[0-9A-Fa-f]+")
 
 
 @dataclass
@@ -133,7 +135,8 @@ class RequestParser:
         if length_text is None:
             self._body_length = 0
             return True
-        if not length_text.isdigit():
+        # isdigit() alone accepts non-ASCII digits such as "²", which int() rejects.
+        if not (length_text.isascii() and length_text.isdigit()):
             self._fail(400, f"invalid Content-Length: {length_text[:40]!r}")
             return False
         self._body_length = int(length_text)
@@ -171,14 +174,11 @@ class RequestParser:
                     return None
                 size_text = bytes(self._buffer[:line_end]).split(b";")[0].strip()
                 del self._buffer[: line_end + 2]
-                try:
-                    size = int(size_text, 16)
-                except ValueError:
+                # Only hex digits: int(..., 16) would also take "0x5", "-0", "+5", "1_0".
+                if not _HEX_DIGITS.fullmatch(size_text):
                     self._fail(400, "invalid chunk size line")
                     return None
-                if size < 0:
-                    self._fail(400, "invalid chunk size line")
-                    return None
+                size = int(size_text, 16)
                 if size == 0:
                     self._chunk_state = "trailer"
                     continue
@@ -189,6 +189,10 @@ class RequestParser:
                 self._chunk_state = "data"
             elif self._chunk_state == "data":
                 if len(self._buffer) < self._chunk_remaining + 2:
+                    return None
+                end = self._chunk_remaining
+                if self._buffer[end : end + 2] != b"\r\n":
+                    self._fail(400, "chunk data is not followed by CRLF")
                     return None
                 self._body_parts.append(bytes(self._buffer[: self._chunk_remaining]))
                 self._body_size += self._chunk_remaining

@@ -50,6 +50,10 @@ def api_key_matches(sent: object, configured: str | None) -> bool:
     with ``null``) pass, and any key sent while none is set is refused (§A.4, §E.7).
     """
     expected = configured or None
+    if expected is not None and not isinstance(expected, str):
+        # A number written in the JSON config (`"apiKey": 12345`): compare like the
+        # original's `!=` instead of failing every request on `.encode()`.
+        return type(sent) is type(expected) and sent == expected
     if expected is None or not isinstance(sent, str):
         return sent is None and expected is None
     return hmac.compare_digest(sent.encode("utf-8"), expected.encode("utf-8"))

@@ -17,6 +17,7 @@ import errno
 import selectors
 import socket
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -34,6 +35,7 @@ REASONS = {
     403: "Forbidden",
     413: "Payload Too Large",
     431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
     503: "Service Unavailable",
 }
 
@@ -267,7 +269,14 @@ class HttpServer:
                 connection.sent_continue = False
                 connection.keep_alive = wants_keep_alive(item) and not connection.peer_closed
                 self._set_events(connection, 0)
-                self.app.handle(item, self._responder(connection, item))
+                respond = self._responder(connection, item)
+                try:
+                    self.app.handle(item, respond)
+                except Exception as exc:
+                    # Without an answer the connection would wait forever (time-outs
+                    # skip requests in flight); a late respond() is then ignored.
+                    traceback.print_exc()
+                    respond(self.app.protocol_error(500, f"internal error: {exc!r}"))
         finally:
             connection.pumping = False
         if (
@@ -294,7 +303,9 @@ class HttpServer:
         if connection.closed or connection.in_flight is not request:
             return  # the client went away, or a stale reply
         connection.in_flight = None
-        self._write(connection, response.encode(), close=not connection.keep_alive)
+        # A response without Content-Length (the 403) ends where the connection does.
+        framed = any(name.lower() == "content-length" for name, _ in response.headers)
+        self._write(connection, response.encode(), close=not (connection.keep_alive and framed))
         if not connection.closed and not connection.outbox:
             self._pump(connection)
 

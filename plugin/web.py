@@ -170,7 +170,9 @@ class WebApp:
             )
             try:
                 response = json_response(cors_origin, reply)
-            except (TypeError, ValueError) as exc:
+            # RecursionError: a result nested too deeply for json.dumps must still
+            # be answered, not escape into the server loop.
+            except (TypeError, ValueError, RecursionError) as exc:
                 response = json_response(cors_origin, {"result": None, "error": str(exc)})
             respond(response)
 
