@@ -2,5 +2,9 @@
 
 from __future__ import annotations
 
+# Anki's own modules must load in its order: anki.cards before anki.collection is a
+# circular import.
+import anki.collection  # noqa: F401
+
 from .. import dispatch  # noqa: F401  (registers `multi`)
 from . import cards, decks, gui, media, misc, models, notes, stats  # noqa: F401

@@ -302,9 +302,10 @@ def cardsInfo(ctx: ActionContext, cards: list[int]) -> list[CardInfo]:
 
 @action("cards")
 def forgetCards(ctx: ActionContext, cards: list[int]) -> None:
-    """Reset the cards to new (Anki's "Reset"): the original position is restored,
-    review and lapse counts are kept, and a revlog entry is written. Unknown ids
-    are ignored."""
+    """Reset the cards to new, as Anki's "Reset" does.
+
+    The original position is restored, review and lapse counts are kept, and a
+    revlog entry is written. Unknown ids are ignored."""
     ids = card_ids(cards)
     if ids:
         ctx.col.sched.schedule_cards_as_new(ids, restore_position=True, reset_counts=False)
@@ -357,8 +358,10 @@ def answerCards(ctx: ActionContext, answers: list[Answer]) -> list[bool]:
 
 @action("cards")
 def setDueDate(ctx: ActionContext, cards: list[int], days: str) -> bool:
-    """Make the cards review cards due in `days`: `"0"` today, `"3-7"` a random day
-    in that range, a trailing `!` (`"1!"`) also sets the interval to that many days.
+    """Make the cards review cards due in `days` (Anki's set-due-date syntax).
+
+    `"0"` is today, `"3-7"` a random day in that range, and a trailing `!` (`"1!"`)
+    also sets the interval to that many days.
 
     Always true; invalid `days` text is Anki's error. Unknown ids are ignored."""
     ctx.col.sched.set_due_date(card_ids(cards), days, config_key=None)

@@ -22,6 +22,14 @@ if TYPE_CHECKING:
     from anki.notes import Note
     from anki.scheduler_pb2 import SchedulingStates
 
+# Anki wraps the numbers of interval labels in Unicode isolation marks (U+2068,
+# U+2069) for right-to-left layouts; the API documents plain text such as "<10m".
+_ISOLATION_MARKS = str.maketrans("", "", "\u2068\u2069")
+
+
+def without_isolation_marks(label: str) -> str:
+    return label.translate(_ISOLATION_MARKS)
+
 
 class FieldValue(TypedDict):
     value: str
@@ -154,5 +162,8 @@ class CardInfoBuilder:
         )
         labels = self._labels.get(key)
         if labels is None:
-            labels = self._labels[key] = list(self.col._backend.describe_next_states(states))
+            labels = self._labels[key] = [
+                without_isolation_marks(label)
+                for label in self.col._backend.describe_next_states(states)
+            ]
         return list(labels)

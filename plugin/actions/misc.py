@@ -45,7 +45,7 @@ def apiReflect(ctx: ActionContext, scopes: Any, actions: Any = None) -> dict[str
 def requestPermission(
     ctx: ActionContext, origin: str, allowed: bool
 ) -> dict[str, Any] | Deferred[dict[str, Any]]:
-    """Ask whether the calling web page may use the API (§A.7).
+    """Ask whether the calling web page may use the API.
 
     The server fills `origin` and `allowed` from the request; clients send no params.
     An allowed origin is granted at once; an ignored one is denied at once; anything
