@@ -41,6 +41,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PROFILE_NAME = "User 1"
 DEFAULT_ADDON_FOLDER = "ankiconnect_test"
 BOOT_TIMEOUT = 60.0  # seconds; a boot takes ~1-2 s here, generous for loaded CI machines
+ADDON_IMPORT_FAILED = ", in loadAddons\n"  # traceback line printed by aqt/addons.py
+# printed by our add-on (plugin/entry_point.py) when it cannot listen; Anki keeps running
+LISTEN_FAILED = "AnkiConnect: AnkiConnect is not running."
 STOP_TIMEOUT = 15.0  # seconds between SIGTERM and SIGKILL; a clean close takes ~2 s
 
 CollectionSetup = Callable[[Any], None]  # receives an open anki.collection.Collection
@@ -48,6 +51,10 @@ CollectionSetup = Callable[[Any], None]  # receives an open anki.collection.Coll
 
 class AnkiStartError(RuntimeError):
     """Anki exited or never answered on its port; the message carries its output."""
+
+
+class PortInUseError(AnkiStartError):
+    """Our add-on could not listen: something else took the port."""
 
 
 class AnkiConnectError(Exception):
@@ -215,8 +222,17 @@ def install_addon(
     return target
 
 
-_MANIFEST_META_KEYS = ("name", "mod", "conflicts", "min_point_version", "max_point_version")
-_MANIFEST_META_KEYS += ("branch_index", "human_version", "homepage")
+# the manifest keys AddonManager.install copies into meta.json ("meta": True in its schema)
+_MANIFEST_META_KEYS = (
+    "name",
+    "mod",
+    "conflicts",
+    "min_point_version",
+    "max_point_version",
+    "branch_index",
+    "human_version",
+    "homepage",
+)
 
 
 def _unzip_addon(archive: Path, target: Path) -> dict[str, Any]:
@@ -329,8 +345,14 @@ class AnkiInstance:
         boot_timeout: float = BOOT_TIMEOUT,
     ) -> None:
         self.base_dir = Path(base_dir)
+        config = dict(config or {})
+        if port is None and config.get("webBindPort") is not None:
+            port = int(config["webBindPort"])
+        self._auto_port = port is None
         self.port = port if port is not None else free_port()
-        self.config: dict[str, Any] = {"webBindPort": self.port, **(config or {})}
+        self.config: dict[str, Any] = {**config, "webBindPort": self.port}
+        # where the helpers connect: loopback IPv4 unless the add-on listens on ::1 only
+        self.host = "::1" if config.get("webBindAddress") in ("::1", "[::1]") else "127.0.0.1"
         self.addon = addon
         self.addon_folder = addon_folder
         self.collection_setup = collection_setup
@@ -343,12 +365,16 @@ class AnkiInstance:
         self.process: subprocess.Popen[bytes] | None = None
         self.boot_seconds: float | None = None
         self._prepared = False
+        self._sigterm_sent = False
+        self._launched_at = 0.0
+        self._log_offset = 0
 
     # ----------------------------------------------------------------- properties
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def addon_dir(self) -> Path:
@@ -363,6 +389,16 @@ class AnkiInstance:
         """Everything Anki wrote to stdout and stderr so far (all starts)."""
         try:
             return self.log_path.read_text(encoding="utf8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    @property
+    def log_since_launch(self) -> str:
+        """Output of the current (or last) process only."""
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(self._log_offset)
+                return log.read().decode("utf8", errors="replace")
         except FileNotFoundError:
             return ""
 
@@ -395,6 +431,7 @@ class AnkiInstance:
         with open(self.log_path, "ab") as log:
             log.write(f"\n=== harness: {' '.join(args)} ===\n".encode())
             log.flush()
+            self._log_offset = log.tell()
             # own session: Ctrl-C in the terminal does not reach Anki, and kill() can take
             # the QtWebEngine helpers down with it
             self.process = subprocess.Popen(
@@ -406,6 +443,7 @@ class AnkiInstance:
                 start_new_session=True,
             )
         self._launched_at = time.monotonic()
+        self._sigterm_sent = False
         _LIVE.add(self)
 
     def wait_until_ready(self, timeout: float | None = None) -> None:
@@ -423,6 +461,16 @@ class AnkiInstance:
             if self._answers_http():
                 self.boot_seconds = time.monotonic() - self._launched_at
                 return
+            output = self.log_since_launch
+            if ADDON_IMPORT_FAILED in output:
+                # Anki keeps running behind an error dialog: fail now, not at the deadline
+                self.kill()
+                raise AnkiStartError(f"An add-on failed to import.\n--- output ---\n{self.log}")
+            if LISTEN_FAILED in output:
+                self.kill()
+                raise PortInUseError(
+                    f"The add-on could not listen on port {self.port}.\n--- output ---\n{self.log}"
+                )
             if time.monotonic() > deadline:
                 self.kill()
                 raise AnkiStartError(
@@ -432,9 +480,35 @@ class AnkiInstance:
             time.sleep(0.05)
 
     def start(self, timeout: float | None = None) -> AnkiInstance:
-        self.launch()
-        self.wait_until_ready(timeout)
-        return self
+        """Launch and wait until the port answers. A port we picked ourselves can be taken
+        by another process before Anki binds it; then we pick another and retry."""
+        for attempt in range(3):
+            self.launch()
+            try:
+                self.wait_until_ready(timeout)
+                return self
+            except PortInUseError:
+                if not self._auto_port or attempt == 2:
+                    raise
+                self._move_to_port(free_port())
+        raise AssertionError("unreachable")
+
+    def _move_to_port(self, port: int) -> None:
+        self.port = port
+        self.config["webBindPort"] = port
+        meta_path = self.addon_dir / "meta.json"
+        meta = json.loads(meta_path.read_text(encoding="utf8"))
+        meta.setdefault("config", {})["webBindPort"] = port
+        meta_path.write_text(json.dumps(meta), encoding="utf8")
+
+    def request_stop(self) -> None:
+        """Send SIGTERM without waiting (then ``stop()`` waits); see ``stop_all``."""
+        # only once: a second SIGTERM makes Anki start closing the profile a second time
+        if self.running and not self._sigterm_sent:
+            assert self.process is not None
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(signal.SIGTERM)
+            self._sigterm_sent = True
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> int | None:
         """SIGTERM (Anki closes the profile cleanly), then SIGKILL after ``timeout``."""
@@ -442,8 +516,7 @@ class AnkiInstance:
         if process is None:
             return None
         if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
+            self.request_stop()
             try:
                 process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -489,7 +562,7 @@ class AnkiInstance:
     # ----------------------------------------------------------------- HTTP helpers
 
     def _answers_http(self) -> bool:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=2)
         try:
             conn.request("GET", "/")
             conn.getresponse().read()
@@ -510,7 +583,7 @@ class AnkiInstance:
     ) -> tuple[int, http.client.HTTPMessage, bytes]:
         """One request on a fresh connection. Returns (status, headers, body); the
         headers object is case-insensitive (``headers["content-type"]``, ``get_all``)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=dict(headers or {}))
             response = conn.getresponse()
@@ -545,7 +618,7 @@ class AnkiInstance:
         return reply["result"]
 
     def raw_connection(self, timeout: float = 10.0) -> RawConnection:
-        return RawConnection("127.0.0.1", self.port, timeout)
+        return RawConnection(self.host, self.port, timeout)
 
     def send_raw(self, data: bytes | Iterable[bytes], timeout: float = 10.0) -> bytes:
         """Send exact bytes, half-close, and return everything until the server closes."""
@@ -554,6 +627,15 @@ class AnkiInstance:
                 conn.send(chunk)
             conn.shutdown_write()
             return conn.read_all()
+
+
+def stop_all(instances: Iterable[AnkiInstance], timeout: float = STOP_TIMEOUT) -> None:
+    """Stop several instances in parallel (each clean close takes up to ~2 s)."""
+    instances = list(instances)
+    for instance in instances:
+        instance.request_stop()
+    for instance in instances:
+        instance.stop(timeout)
 
 
 class RawResponse:
