@@ -27,6 +27,7 @@ from .server import HttpServer, Limits, is_address_in_use
 from .web import WebApp
 
 REFRESH_DELAY_MS = 100
+WorkerDone = Callable[[Any, BaseException | None], None]
 
 
 class AnkiConnectService:
@@ -41,7 +42,9 @@ class AnkiConnectService:
         self.addresses: list[str] = []
         self.listen_error: str | None = None
         self.api_log = ApiLog(self.settings.apiLogPath) if self.settings.apiLogPath else None
-        self.web = WebApp(lambda: self.settings, self.run_request, self.api_log)
+        self.web = WebApp(
+            lambda: self.settings, self.run_request, self.api_log, offload=self._offload
+        )
         self._refresh_pending = False
         self._last_mod: int | None = None
         self.queue = RequestQueue(self._run_in_background, _error_reply)
@@ -156,18 +159,23 @@ class AnkiConnectService:
         else:
             self.queue.submit_background(lambda: dispatch.run_sync(envelope, ctx), finished)
 
-    def _run_in_background(
-        self,
-        compute: Callable[[], Any],
-        on_done: Callable[[Any, BaseException | None], None],
+    def _offload(self, compute: Callable[[], Any], on_done: WorkerDone) -> None:
+        """Run work that needs no collection (decoding a large body) on a worker."""
+        self._on_worker(compute, on_done, uses_collection=False)
+
+    def _run_in_background(self, compute: Callable[[], Any], on_done: WorkerDone) -> None:
+        # Anki's collection executor: one worker, shared with Anki's own operations,
+        # so our work and Anki's never run on the collection at the same time.
+        self._on_worker(compute, on_done, uses_collection=True)
+
+    def _on_worker(
+        self, compute: Callable[[], Any], on_done: WorkerDone, *, uses_collection: bool
     ) -> None:
         def collect(future: Future) -> None:
             error = future.exception()
             on_done(None if error else future.result(), error)
 
-        # Anki's collection executor: one worker, shared with Anki's own operations,
-        # so our work and Anki's never run on the collection at the same time.
-        self.mw.taskman.run_in_background(compute, collect, uses_collection=True)
+        self.mw.taskman.run_in_background(compute, collect, uses_collection=uses_collection)
 
     def ask_permission(self, origin: str) -> Deferred[tuple[bool, bool]]:
         from .gui.permission import ask_permission

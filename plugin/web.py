@@ -21,7 +21,8 @@ from .config import Settings
 from .context import Caller
 from .dispatch import PERMISSION_ACTION, Reply
 from .http_parser import HttpRequest
-from .security import decide_origin, host_refusal
+from .json_body import LARGE_BODY, parse_body
+from .security import OriginDecision, decide_origin, host_refusal
 from .server import HttpResponse, Respond
 
 ENVELOPE_SCHEMA = {
@@ -35,6 +36,9 @@ ENVELOPE_SCHEMA = {
 }
 _envelope_validator = jsonschema.Draft202012Validator(ENVELOPE_SCHEMA)
 
+# Runs a function on a worker thread, then calls back on the main thread with
+# (value, error).
+Offload = Callable[[Callable[[], Any], Callable[[Any, BaseException | None], None]], None]
 RunRequest = Callable[[dict[str, Any], Caller, Callable[[Reply], None]], None]
 
 
@@ -81,7 +85,7 @@ def preflight_response(cors_origin: str, private_network: bool) -> HttpResponse:
 
 def parse_envelope(body: bytes) -> dict[str, Any]:
     """Decode and validate the body; raises with the original's error texts."""
-    data = json.loads(body.decode("utf-8"))
+    data = parse_body(body)
     error = jsonschema.exceptions.best_match(_envelope_validator.iter_errors(data))
     if error is not None:
         raise ValueError(error.message)
@@ -97,7 +101,9 @@ class WebApp:
         api_log: ApiLog | None = None,
         history_size: int = 50,
         clock: Callable[[], float] = time.monotonic,
+        offload: Offload | None = None,
     ) -> None:
+        self.offload = offload
         self.get_settings = get_settings
         self.run_request = run_request
         self.api_log = api_log
@@ -120,13 +126,39 @@ class WebApp:
             private = request.headers.get("access-control-request-private-network") == "true"
             respond(preflight_response(decision.cors_origin, private))
             return
+        body = request.body
+        request.body = b""  # the envelope replaces it; let a large upload be freed early
+        if self.offload is not None and len(body) >= LARGE_BODY:
+            # Decoding 50 MiB takes a while: do it on a worker thread, come back here.
+            self.offload(
+                lambda: parse_envelope(body),
+                lambda envelope, error: self._handle_parsed(
+                    request, respond, settings, decision, body, envelope, error
+                ),
+            )
+            return
         try:
-            envelope = parse_envelope(request.body)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            envelope, error = parse_envelope(body), None
+        except Exception as exc:
+            envelope, error = None, exc
+        self._handle_parsed(request, respond, settings, decision, body, envelope, error)
+
+    def _handle_parsed(
+        self,
+        request: HttpRequest,
+        respond: Respond,
+        settings: Settings,
+        decision: OriginDecision,
+        body: bytes,
+        envelope: dict[str, Any] | None,
+        exc: BaseException | None,
+    ) -> None:
+        origin = request.headers.get("origin")
+        if exc is not None or envelope is None:
             if not decision.allowed:
                 self._record(origin, "", 0.0, "origin not allowed", 403)
                 respond(forbidden_response(decision.cors_origin))
-            elif not request.body:
+            elif not body:
                 banner = {"apiVersion": f"AnkiConnect v.{settings.apiVersion}"}
                 respond(json_response(decision.cors_origin, banner))
             else:
