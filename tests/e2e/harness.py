@@ -453,7 +453,7 @@ class AnkiInstance:
         while True:
             code = self.process.poll()
             if code is not None:
-                _LIVE.discard(self)
+                self.kill()  # only reaps leftovers of its process group
                 raise AnkiStartError(
                     f"Anki exited with code {code} before answering on port {self.port}.\n"
                     f"--- output ---\n{self.log}"
