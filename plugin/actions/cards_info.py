@@ -77,9 +77,9 @@ class CardInfoBuilder:
 
     def __init__(self, col: Collection) -> None:
         # Imported here: loading anki.template before anki.collection is a circular import.
-        from anki.template import TemplateRenderContext
+        from ..card_render import render_card
 
-        self._render_context = TemplateRenderContext
+        self._render_card = render_card
         self.col = col
         self._notes: dict[int, Note] = {}
         self._notetypes: dict[int, _NoteType] = {}
@@ -97,7 +97,7 @@ class CardInfoBuilder:
         note = self._note(card.nid)
         card._note = note  # rendering reads the note through the card; share the cached one
         notetype = self._notetype(note.mid)
-        rendered = self._render_context(self.col, card, note, notetype=notetype.dict).render()
+        rendered = self._render_card(self.col, card, note, notetype.dict)
         return CardInfo(
             cardId=card.id,
             fields={
