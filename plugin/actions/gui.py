@@ -1,3 +1,124 @@
-"""Gui actions (spec §B)."""
+"""Graphical actions (spec §B Graphical): Anki's windows driven over the API.
+
+Every action here runs on Anki's main thread and returns promptly: windows are shown
+(never ``exec()``-ed), so a window waiting for the user does not hold up the server.
+The Browser actions live in :mod:`.gui_browser`, the deck screens and the reviewer
+in :mod:`.gui_review`; the widgets themselves in :mod:`plugin.gui`.
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from ..context import ActionContext
+from ..notes_builder import attach_media, find_deck_id, find_model, note_tags, set_note_fields
+from ..registry import action
+from . import gui_browser, gui_review  # noqa: F401  (registers their actions)
+
+# AnkiConnect documents that Anki closes "about a second" after guiExitAnki answers,
+# which also leaves time for the reply to reach the client.
+EXIT_DELAY_MS = 1000
+
+
+def _require_collection(ctx: ActionContext) -> None:
+    """Raise `collection is not available` when no profile is open."""
+    _ = ctx.col
+
+
+@action("gui", runs="gui")
+def guiAddCards(ctx: ActionContext, note: dict[str, Any] | None = None) -> int:
+    """Open the Add window pre-filled with a note; returns 0 (the unsaved note's id).
+
+    `note` has `deckName`, `modelName`, and optionally `fields`, `tags`, and
+    `audio`/`video`/`picture` media objects as in addNote. The window shows that
+    deck and note type with the fields and tags filled in; the user still presses
+    Add. Field names are matched case-sensitively (unknown names are ignored); media
+    files are stored right away. An Add window that is already open is closed and
+    replaced. Unknown deck or note type: `deck was not found: <name>` / `model was
+    not found: <name>`. The result is the id of the note being edited, which is 0
+    until the user adds it (AnkiConnect's README suggests a real id)."""
+    from ..gui.add_cards import open_add_cards
+
+    col = ctx.col
+    mw = ctx.mw
+    if note is None:
+        window = open_add_cards(mw)
+        return int(window.editor.note.id) if window.editor.note is not None else 0
+    deck_id = find_deck_id(col, note["deckName"])
+    notetype = find_model(col, note["modelName"])
+    new_note = col.new_note(notetype)
+    set_note_fields(new_note, note.get("fields") or {}, case_sensitive=True)
+    if "tags" in note:
+        new_note.tags = note_tags(note["tags"])
+    attach_media(ctx, new_note, note)
+    window = open_add_cards(mw, new_note, deck_id)
+    return int(window.editor.note.id)
+
+
+@action("gui", runs="gui")
+def guiEditNote(ctx: ActionContext, note: int) -> None:
+    """Open an Edit window on the note with id `note`.
+
+    The window is like Anki's "Edit Current" window, but has a Preview button
+    (previews the note's cards), a Browse button (opens the Browser on them), and
+    Back/Forward buttons over the notes it has shown; it has no Close bar. Calling
+    it again shows the new note in the same window. An unknown id answers Anki's
+    not-found error. (The original fails on current Anki with `'Ui_Dialog' object
+    has no attribute 'buttonBox'`; this one opens the window as documented.)"""
+    from anki.notes import NoteId
+
+    from ..gui.edit_note import open_edit_note
+
+    found = ctx.col.get_note(NoteId(note))
+    open_edit_note(ctx.mw, found)
+
+
+@action("gui", runs="gui")
+def guiUndo(ctx: ActionContext) -> bool:
+    """Undo the last collection change, as Edit > Undo does; always true.
+
+    The undo runs in the background; nothing to undo is not an error."""
+    from aqt.operations.collection import undo
+
+    _require_collection(ctx)  # undo needs an open collection
+    undo(parent=ctx.mw)
+    return True
+
+
+@action("gui", runs="gui")
+def guiImportFile(ctx: ActionContext, path: str | None = None) -> None:
+    """Start Anki's import for the file at `path`, or show a file picker without one.
+
+    The import dialog (or the picker) opens and the action returns at once; the
+    user finishes the import. On Windows use forward slashes in `path`."""
+    from ..gui.importing import choose_file_then_import, import_path
+
+    _require_collection(ctx)  # importing needs an open collection
+    if path:
+        import_path(ctx.mw, path)
+    else:
+        choose_file_then_import(ctx.mw)
+
+
+@action("gui", runs="gui")
+def guiExitAnki(ctx: ActionContext) -> None:
+    """Close Anki cleanly about a second after answering.
+
+    Anki closes as if the user closed its main window: open editors save, the
+    collection is saved and closed, then the process exits. (The original answers
+    but, on current Anki, never exits because its timer is garbage-collected.)"""
+    mw = ctx.mw
+    # progress.single_shot is owned by Qt, so it fires even though no reference is kept
+    mw.progress.single_shot(EXIT_DELAY_MS, mw.close, False)
+
+
+@action("gui", runs="gui")
+def guiCheckDatabase(ctx: ActionContext) -> bool:
+    """Start Tools > Check Database; true at once (the check runs in the background).
+
+    Anki shows its progress and result; problems found do not change the answer."""
+    from aqt.dbcheck import check_db
+
+    _require_collection(ctx)  # the check needs an open collection
+    check_db(ctx.mw)
+    return True

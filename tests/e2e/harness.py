@@ -562,15 +562,27 @@ class AnkiInstance:
     # ----------------------------------------------------------------- HTTP helpers
 
     def _answers_http(self) -> bool:
+        """Ready: the server answers and the profile's collection is open.
+
+        The server starts with the add-on, before Anki opens the profile, so an
+        early request may still meet `collection is not available`.
+        """
+        envelope: dict[str, Any] = {"action": "deckNames", "version": 6}
+        if self.api_key is not None:
+            envelope["key"] = self.api_key
         conn = http.client.HTTPConnection(self.host, self.port, timeout=2)
         try:
-            conn.request("GET", "/")
-            conn.getresponse().read()
+            conn.request("POST", "/", json.dumps(envelope).encode())
+            body = conn.getresponse().read()
         except (OSError, http.client.HTTPException):
             return False
         finally:
             conn.close()
-        return True
+        try:
+            reply = json.loads(body)
+        except ValueError:
+            return True  # not our API (the harness's own throwaway add-on): it answers
+        return not (isinstance(reply, dict) and reply.get("error") == "collection is not available")
 
     def post_raw(
         self,

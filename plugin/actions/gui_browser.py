@@ -1,0 +1,95 @@
+"""Graphical actions on the Browser window (spec §B Graphical)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+from ..context import ActionContext
+from ..errors import ActionError
+from ..registry import action
+
+
+class ReorderCards(TypedDict):
+    order: Literal["ascending", "descending"]
+    columnId: str
+
+
+def _parse_reorder(reorder: Any) -> tuple[Any, bool] | None:
+    """(column key, descending) from ``reorderCards``, with the original's error texts."""
+    if reorder is None:
+        return None
+    if not isinstance(reorder, dict):
+        raise ActionError(f"reorderCards should be a dict: {reorder}")
+    if "columnId" not in reorder or "order" not in reorder:
+        raise ActionError('Must provide a "columnId" and a "order" property"')  # sic
+    order = reorder["order"]
+    if order not in ("ascending", "descending"):
+        raise ActionError(f"invalid card order: {order}")
+    return reorder["columnId"], order == "descending"
+
+
+@action("gui", runs="gui", loose=("reorderCards",))
+def guiBrowse(
+    ctx: ActionContext, query: str | None = None, reorderCards: ReorderCards | None = None
+) -> list[int]:
+    """Open the Browser, search for `query`, and return the ids of the cards found.
+
+    Opens the Card Browser (or brings the open one to the front) and runs the search
+    as if typed into its search bar. Without `query` the Browser's search is left as
+    it is and the result is `[]`. `reorderCards` sorts the Browser by one of its
+    shown columns, e.g. `{"order": "descending", "columnId": "noteCrt"}`; the column
+    key must be an active column. A bad search answers Anki's search error text."""
+    from ..gui.browser import active_columns, open_browser, search, set_sort
+
+    reorder = _parse_reorder(reorderCards)
+    col = ctx.col
+    browser = open_browser(ctx.mw)
+    if reorder is not None:
+        column_id, _ = reorder
+        if column_id not in active_columns(browser):
+            raise ActionError(f"invalid columnId: {column_id}")
+    if query is not None:
+        search(browser, query)
+    if reorder is not None:
+        set_sort(browser, *reorder)
+    if query is None:
+        return []
+    return [int(card_id) for card_id in col.find_cards(query, order=True)]
+
+
+def _select(ctx: ActionContext, card_id: int) -> bool:
+    from ..gui.browser import current_browser, select_card
+
+    browser = current_browser()
+    if browser is None:
+        return False
+    select_card(browser, card_id)
+    return True
+
+
+@action("gui", runs="gui")
+def guiSelectCard(ctx: ActionContext, card: int) -> bool:
+    """Select one card in the open Browser; false if the Browser is not open.
+
+    The selection is cleared first, then the row of `card` is selected (nothing is
+    selected if the card is not among the rows shown)."""
+    return _select(ctx, card)
+
+
+@action("gui", runs="gui")
+def guiSelectNote(ctx: ActionContext, note: int) -> bool:
+    """Deprecated alias of guiSelectCard: the value is a **card** id.
+
+    Kept as AnkiConnect has it: despite its name the id is looked up as a card."""
+    return _select(ctx, note)
+
+
+@action("gui", runs="gui")
+def guiSelectedNotes(ctx: ActionContext) -> list[int]:
+    """Ids of the notes selected in the open Browser; `[]` if it is not open."""
+    from ..gui.browser import current_browser, selected_note_ids
+
+    browser = current_browser()
+    if browser is None:
+        return []
+    return selected_note_ids(browser)
