@@ -21,7 +21,7 @@ class HttpRequest:
     target: str
     http_version: str
     headers: dict[str, str]
-    body: bytes
+    body: bytes | bytearray
     remote: str = ""
 
     def header(self, name: str) -> str | None:
@@ -156,15 +156,15 @@ class RequestParser:
 
     # --- bodies -----------------------------------------------------------------
 
-    def _read_sized(self) -> bytes | None:
+    def _read_sized(self) -> bytes | bytearray | None:
         assert self._body_length is not None
         if len(self._buffer) < self._body_length:
             return None
         if len(self._buffer) == self._body_length:
             # The usual case: nothing pipelined behind the body. Hand the buffer over
             # instead of copying it (a 67 MB upload would otherwise exist twice).
-            body, self._buffer = self._buffer, bytearray()
-            return body  # type: ignore[return-value]  (bytearray works as bytes here)
+            whole, self._buffer = self._buffer, bytearray()
+            return whole
         body = bytes(self._buffer[: self._body_length])
         del self._buffer[: self._body_length]
         return body

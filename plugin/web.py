@@ -83,7 +83,7 @@ def preflight_response(cors_origin: str, private_network: bool) -> HttpResponse:
     return HttpResponse(200, headers)
 
 
-def parse_envelope(body: bytes) -> dict[str, Any]:
+def parse_envelope(body: bytes | bytearray) -> dict[str, Any]:
     """Decode and validate the body; raises with the original's error texts."""
     data = parse_body(body)
     error = jsonschema.exceptions.best_match(_envelope_validator.iter_errors(data))
@@ -149,7 +149,7 @@ class WebApp:
         respond: Respond,
         settings: Settings,
         decision: OriginDecision,
-        body: bytes,
+        body: bytes | bytearray,
         envelope: dict[str, Any] | None,
         exc: BaseException | None,
     ) -> None:
