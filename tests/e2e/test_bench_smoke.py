@@ -1,0 +1,22 @@
+"""A CI-sized run of the benchmark: fails only on gross regressions (about 10x the
+targets of docs/performance.md), never on ordinary noise."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from .harness import REPO_ROOT
+
+
+def test_quick_benchmark_has_no_gross_regression(anki_factory: Any) -> None:
+    sys.path.insert(0, str(REPO_ROOT))
+    from bench.run import Bench
+
+    bench = Bench(anki_factory(), quick=True, repeat=1)
+    bench.run()
+    bench.report()
+    bench.check_gross_regressions()
+    assert bench.failures == []
+    # Every client of a burst is answered; none is refused.
+    assert bench.figures["64 clients refused"] == [0]
