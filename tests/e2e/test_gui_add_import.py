@@ -7,52 +7,17 @@ polled with a deadline, never waited for with a fixed sleep.
 from __future__ import annotations
 
 import json
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .gui_support import error_of, ev, wait_until
 from .harness import AnkiInstance
 
 pytestmark = pytest.mark.e2e
-
-DEADLINE = 20.0
-
-
-def ev(anki: AnkiInstance, code: str) -> Any:
-    """Run ``code`` on Anki's main thread; the value of ``result`` comes back."""
-    return anki.invoke("__testEval", code=code)
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = DEADLINE) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; last value {value!r}")
-        time.sleep(0.05)
-
-
-def wait_for_collection(anki: AnkiInstance) -> None:
-    """The server answers as soon as the add-on loads; the profile opens just after."""
-    wait_until(lambda: ev(anki, "result = mw.col is not None"), "the collection to open")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def collection_open(anki: AnkiInstance) -> None:
-    wait_for_collection(anki)
-
-
-def error_of(anki: AnkiInstance, action: str, **params: Any) -> str:
-    reply = anki.call(action, **params)
-    assert reply["result"] is None, reply
-    return reply["error"]
-
 
 # --------------------------------------------------------------------------- Add window
 

@@ -6,45 +6,17 @@ deadline (never a fixed sleep).
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
+from .gui_support import ev, wait_until
 from .harness import AnkiInstance
 
 pytestmark = pytest.mark.e2e
 
-DEADLINE = 20.0
 NOT_REVIEWING = "Gui review is not currently active."
-
-
-def ev(anki: AnkiInstance, code: str) -> Any:
-    return anki.invoke("__testEval", code=code)
-
-
-def wait_until(check: Callable[[], Any], what: str, timeout: float = DEADLINE) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; last value {value!r}")
-        time.sleep(0.05)
-
-
-def wait_for_collection(anki: AnkiInstance) -> None:
-    """The server answers as soon as the add-on loads; the profile opens just after."""
-    wait_until(lambda: ev(anki, "result = mw.col is not None"), "the collection to open")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def collection_open(anki: AnkiInstance) -> None:
-    wait_for_collection(anki)
-
 
 SETUP = """
 deck_id = mw.col.decks.id({deck!r})
