@@ -55,6 +55,12 @@ class ActionContext:
     # Ask the user whether an origin may use the API; resolves to
     # (allow, ignore_further_requests). None where there is no GUI.
     ask_permission: Callable[[str], Deferred[tuple[bool, bool]]] | None = None
+    # The settings as they are now (``settings`` is the snapshot taken when the
+    # request arrived; an answer that comes later must build on the current ones).
+    current_settings: Callable[[], Settings] | None = None
+
+    def latest_settings(self) -> Settings:
+        return self.current_settings() if self.current_settings is not None else self.settings
 
     @property
     def col(self) -> Collection:

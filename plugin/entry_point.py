@@ -139,6 +139,7 @@ class AnkiConnectService:
             caller=caller,
             save_settings=self.save_settings,
             ask_permission=self.ask_permission,
+            current_settings=lambda: self.settings,
         )
 
     def run_request(

@@ -11,6 +11,7 @@ import http.client
 import ipaddress
 import socket
 import string
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -32,12 +33,13 @@ def download(url: str, settings: Settings) -> bytes:
         raise ActionError('downloading media from a "url" is disabled by the setting mediaAllowUrl')
     check_url(url, settings)
     opener = urllib.request.build_opener(_CheckedRedirects(settings))
+    deadline = time.monotonic() + settings.webTimeout / 1000
     request = urllib.request.Request(ascii_url(url), headers={"User-Agent": USER_AGENT})
     try:
         with opener.open(request, timeout=settings.webTimeout / 1000) as response:
             if response.status != 200:
                 raise _status_error(url, response.status)
-            return _read_capped(response, url, settings.mediaMaxDownloadSize)
+            return _read_capped(response, url, settings.mediaMaxDownloadSize, deadline)
     except urllib.error.HTTPError as exc:  # 4xx/5xx, and 3xx that were not followed
         raise _status_error(url, exc.code) from None
     except urllib.error.URLError as exc:
@@ -76,13 +78,20 @@ def _status_error(url: str, status: int) -> ActionError:
     return ActionError(f"{url} download failed with return code {status}")
 
 
-def _read_capped(response: Any, url: str, limit: int) -> bytes:
+def _read_capped(response: Any, url: str, limit: int, deadline: float) -> bytes:
+    """Read the body in chunks, within the size cap and the whole-download deadline.
+
+    The socket time-out alone bounds each read, not the download: a server sending
+    a byte now and then would hold the collection queue for as long as it liked.
+    """
     declared = response.headers.get("Content-Length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _too_large(url, limit)
     chunks: list[bytes] = []
     total = 0
-    while chunk := response.read(CHUNK_BYTES):
+    while chunk := response.read1(CHUNK_BYTES):
+        if time.monotonic() > deadline:
+            raise ActionError(f"{url} download failed: timed out")
         total += len(chunk)
         if total > limit:
             raise _too_large(url, limit)

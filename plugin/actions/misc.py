@@ -62,7 +62,7 @@ def requestPermission(
 
     def decided(answer: tuple[bool, bool] | None, error: BaseException | None) -> None:
         allow, ignore = answer if answer is not None else (False, False)
-        current = ctx.settings
+        current = ctx.latest_settings()
         if allow:
             if origin not in current.webCorsOriginList:
                 _save(ctx, {"webCorsOriginList": [*current.webCorsOriginList, origin]})
@@ -78,10 +78,11 @@ def requestPermission(
 
 def _granted(ctx: ActionContext) -> dict[str, Any]:
     # `requireApikey` with a lower-case k is what the original sends (§E.8).
+    settings = ctx.latest_settings()
     return {
         "permission": "granted",
-        "requireApikey": bool(ctx.settings.apiKey),
-        "version": ctx.settings.apiVersion,
+        "requireApikey": bool(settings.apiKey),
+        "version": settings.apiVersion,
     }
 
 

@@ -16,11 +16,18 @@ from ..deferred import Deferred
 TITLE = "A website wants to access to Anki"
 # Open dialogs, kept referenced until answered (tests find them here too).
 OPEN_DIALOGS: list[QMessageBox] = []
+# One question per origin: a page that asks again while the dialog is open waits
+# for the same answer instead of stacking another always-on-top dialog.
+_PENDING: dict[str, Deferred[tuple[bool, bool]]] = {}
 
 
 def ask_permission(parent: Any, origin: str) -> Deferred[tuple[bool, bool]]:
     """Resolve to (allowed, ignore_further_requests) once the user answers."""
+    pending = _PENDING.get(origin)
+    if pending is not None and not pending.done:
+        return pending
     answer: Deferred[tuple[bool, bool]] = Deferred()
+    _PENDING[origin] = answer
     box = QMessageBox(parent)
     box.setWindowTitle(TITLE)
     box.setIcon(QMessageBox.Icon.Question)
@@ -38,6 +45,8 @@ def ask_permission(parent: Any, origin: str) -> Deferred[tuple[bool, bool]]:
     def finished(result: int) -> None:
         if box in OPEN_DIALOGS:
             OPEN_DIALOGS.remove(box)
+        if _PENDING.get(origin) is answer:
+            del _PENDING[origin]
         allowed = result == QMessageBox.StandardButton.Yes.value or (
             box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
         )

@@ -431,11 +431,6 @@ def test_stalled_download_times_out_and_others_are_served_meanwhile(
     assert 0.9 < outcome["seconds"] < 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: webTimeout bounds each socket read, not the download "
-    "(plugin/media_download.py); a server sending a byte now and then is never cut off",
-)
 def test_trickling_download_is_cut_off_at_the_timeout(
     private: dict[str, AnkiInstance], media_server: str
 ) -> None:

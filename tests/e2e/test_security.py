@@ -419,11 +419,6 @@ def test_refused_origin_claiming_to_be_allowed_gets_a_dialog_for_itself(
     assert anki_eval(anki, "result = list(service.settings.webCorsOriginList)") == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: each requestPermission opens another dialog (plugin/gui/permission.py); "
-    "one page can stack unlimited always-on-top dialogs",
-)
 def test_permission_requests_from_one_origin_share_one_dialog(anki: AnkiInstance) -> None:
     body = json_body("requestPermission")
     connections = [anki.raw_connection(timeout=20) for _ in range(10)]
