@@ -42,7 +42,12 @@ def _is_bare_version(version: Any) -> bool:
 
 
 def error_text(exc: BaseException) -> str:
-    return str(exc)
+    """The exception's text, as the original sends it; never empty.
+
+    Some Anki errors carry no message (`setDueDate` with `days: ""`), and an empty
+    error would read as success to clients that test `if (error)`.
+    """
+    return str(exc) or type(exc).__name__
 
 
 def run(envelope: dict[str, Any], ctx: ActionContext, done: ReplyCallback) -> None:

@@ -17,6 +17,7 @@ from anki.errors import NotFoundError
 
 from ..context import ActionContext
 from ..errors import ActionError, card_not_found
+from ..ids import distinct_ids
 from ..registry import action
 from .cards_info import CardInfo, CardInfoBuilder
 from .cards_lookup import (
@@ -364,7 +365,7 @@ def setDueDate(ctx: ActionContext, cards: list[int], days: str) -> bool:
     also sets the interval to that many days.
 
     Always true; invalid `days` text is Anki's error. Unknown ids are ignored."""
-    ctx.col.sched.set_due_date(card_ids(cards), days, config_key=None)
+    ctx.col.sched.set_due_date(distinct_ids(cards), days, config_key=None)
     return True
 
 

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, TypedDict, cast
 
 from ..context import ActionContext
 from ..errors import ActionError, CollectionUnavailable
+from ..ids import distinct_ids
 from ..registry import action
 from . import decks_config, packages  # noqa: F401  (register their actions)
 
 if TYPE_CHECKING:
-    from anki.cards import CardId
     from anki.collection import Collection
     from anki.dbproxy import DBProxy
     from anki.decks import DeckId, DeckTreeNode
@@ -133,7 +133,7 @@ def changeDeck(ctx: ActionContext, cards: list[int], deck: str) -> None:
     deck_id = deck_id_creating(col, deck)
     # Anki's set-deck operation takes each card out of its filtered deck before
     # moving it, and records mod/usn and an undo step.
-    col.set_deck(card_ids=cast("list[CardId]", cards), deck_id=deck_id)
+    col.set_deck(card_ids=distinct_ids(cards), deck_id=deck_id)
 
 
 @action("decks", loose=("cardsToo",))

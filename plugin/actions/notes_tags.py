@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..context import ActionContext
 from ..errors import ActionError
+from ..ids import distinct_ids
 from ..notes_builder import find_note
 from ..notes_duplicates import database
 from ..registry import action
@@ -50,15 +51,15 @@ def getNoteTags(ctx: ActionContext, note: int) -> list[str]:
 def addTags(ctx: ActionContext, notes: list[int], tags: str, add: bool = True) -> None:
     """Add space-separated `tags` to the notes (`add: false` removes them instead)."""
     if add:
-        ctx.col.tags.bulk_add(notes, tags)  # type: ignore[arg-type]
+        ctx.col.tags.bulk_add(distinct_ids(notes), tags)
     else:
-        ctx.col.tags.bulk_remove(notes, tags)  # type: ignore[arg-type]
+        ctx.col.tags.bulk_remove(distinct_ids(notes), tags)
 
 
 @action("notes")
 def removeTags(ctx: ActionContext, notes: list[int], tags: str) -> None:
     """Remove space-separated `tags` from the notes."""
-    ctx.col.tags.bulk_remove(notes, tags)  # type: ignore[arg-type]
+    ctx.col.tags.bulk_remove(distinct_ids(notes), tags)
 
 
 @action("notes")
