@@ -128,12 +128,16 @@ class WebApp:
             return
         body = request.body
         request.body = b""  # the envelope replaces it; let a large upload be freed early
+        empty = not body
         if self.offload is not None and len(body) >= LARGE_BODY:
             # Decoding 50 MiB takes a while: do it on a worker thread, come back here.
+            # The bytes are handed over, not kept, so they are freed once decoded.
+            held = [body]
+            del body
             self.offload(
-                lambda: parse_envelope(body),
+                lambda: parse_envelope(held.pop()),
                 lambda envelope, error: self._handle_parsed(
-                    request, respond, settings, decision, body, envelope, error
+                    request, respond, settings, decision, empty, envelope, error
                 ),
             )
             return
@@ -141,7 +145,8 @@ class WebApp:
             envelope, error = parse_envelope(body), None
         except Exception as exc:
             envelope, error = None, exc
-        self._handle_parsed(request, respond, settings, decision, body, envelope, error)
+        del body
+        self._handle_parsed(request, respond, settings, decision, empty, envelope, error)
 
     def _handle_parsed(
         self,
@@ -149,7 +154,7 @@ class WebApp:
         respond: Respond,
         settings: Settings,
         decision: OriginDecision,
-        body: bytes | bytearray,
+        empty_body: bool,
         envelope: dict[str, Any] | None,
         exc: BaseException | None,
     ) -> None:
@@ -158,7 +163,7 @@ class WebApp:
             if not decision.allowed:
                 self._record(origin, "", 0.0, "origin not allowed", 403)
                 respond(forbidden_response(decision.cors_origin))
-            elif not body:
+            elif empty_body:
                 banner = {"apiVersion": f"AnkiConnect v.{settings.apiVersion}"}
                 respond(json_response(decision.cors_origin, banner))
             else:
