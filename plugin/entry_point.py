@@ -72,10 +72,10 @@ class AnkiConnectService:
 
     def listen_addresses(self) -> list[str]:
         host = self.settings.webBindAddress
-        hosts = [host]
-        if host == "127.0.0.1" and self.settings.webListenIpv6:
-            hosts.append("::1")  # Node resolves `localhost` to ::1
-        return hosts
+        if host in ("127.0.0.1", "localhost"):
+            # Node resolves `localhost` to ::1, so loopback means both families.
+            return ["127.0.0.1", "::1"] if self.settings.webListenIpv6 else ["127.0.0.1"]
+        return [host]
 
     def start(self) -> None:
         settings = self.settings

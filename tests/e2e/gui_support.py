@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .harness import AnkiInstance
-from .test_protocol_support import anki_eval, wait_for
+from .support import anki_eval, wait_for
 
 DEADLINE = 20.0
 

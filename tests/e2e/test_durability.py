@@ -20,7 +20,7 @@ import pytest
 
 from .conftest import AnkiFactory
 from .harness import AnkiInstance
-from .test_protocol_support import anki_eval, http_request, json_body, private_instance
+from .support import anki_eval, http_request, json_body, private_instance
 
 BATCH = 10_000
 CLIENTS = 8

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from .harness import AnkiInstance
-from .test_protocol_support import anki_eval, wait_for
+from .support import anki_eval, wait_for
 
 COUNT_RESETS = """
 if not hasattr(mw, "_test_reset_count"):

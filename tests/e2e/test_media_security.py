@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from .harness import AnkiInstance, stop_all
-from .test_protocol_support import anki_eval, http_request, json_body
+from .support import anki_eval, http_request, json_body
 
 SECRET = b"TOP SECRET " + uuid.uuid4().hex.encode()
 STALL_SECONDS = 5.0

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 from .harness import REPO_ROOT, AnkiInstance
-from .test_protocol_support import SPEC_ACTIONS, http_request, json_body
+from .support import SPEC_ACTIONS, http_request, json_body
 
 
 def load_packager() -> ModuleType:

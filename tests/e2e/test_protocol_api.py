@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from .harness import AnkiInstance
-from .test_protocol_support import SPEC_ACTIONS, anki_eval, http_request, wait_for
+from .support import SPEC_ACTIONS, anki_eval, http_request, wait_for
 
 
 def post(anki: AnkiInstance, body: bytes, headers: dict[str, str] | None = None) -> Any:

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from .harness import AnkiInstance, RawConnection
-from .test_protocol_support import http_request, json_body
+from .support import http_request, json_body
 
 BANNER = b'{"apiVersion": "AnkiConnect v.6"}'
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from .harness import AnkiInstance, RawConnection
-from .test_protocol_support import anki_eval, http_request, json_body, private_instance, wait_for
+from .support import anki_eval, http_request, json_body, private_instance, wait_for
 
 DIALOGS = (
     "import sys\n"

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from .harness import AnkiInstance, install_addon
-from .test_protocol_support import wait_for
+from .support import wait_for
 
 PROBE = """
 import json

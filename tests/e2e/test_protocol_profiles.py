@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from .harness import AnkiInstance
-from .test_protocol_support import anki_eval, private_instance, wait_for
+from .support import anki_eval, private_instance, wait_for
 
 NO_COLLECTION = {"result": None, "error": "collection is not available"}
 

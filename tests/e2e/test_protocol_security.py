@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from .harness import AnkiInstance
-from .test_protocol_support import anki_eval, http_request, json_body, private_instance
+from .support import anki_eval, http_request, json_body, private_instance
 
 FORBIDDEN = (
     b"HTTP/1.1 403 Forbidden\r\n"

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from .harness import REPO_ROOT, AnkiInstance, RawConnection
-from .test_protocol_support import http_request, json_body, private_instance
+from .support import http_request, json_body, private_instance
 
 SEED = 20260
 

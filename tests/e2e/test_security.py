@@ -21,7 +21,7 @@ import pytest
 
 from .conftest import AnkiFactory
 from .harness import AnkiInstance
-from .test_protocol_support import (
+from .support import (
     anki_eval,
     http_request,
     json_body,

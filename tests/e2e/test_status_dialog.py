@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .harness import AnkiInstance
-from .test_protocol_support import addon_package_expr, anki_eval, wait_for
+from .support import addon_package_expr, anki_eval, wait_for
 
 OPEN_DIALOG = f"""
 import sys

@@ -1,8 +1,4 @@
-"""Helpers shared by the protocol e2e modules (this module holds no tests).
-
-Named ``test_protocol_*`` only because those are the files this test suite owns; pytest
-collects it and finds nothing to run.
-"""
+"""Helpers shared by the end-to-end tests: ``__testEval``, polling, raw requests."""
 
 from __future__ import annotations
 
