@@ -20,6 +20,7 @@ from .context import ActionContext
 from .errors import ActionError
 from .media_download import download
 from .media_names import anki_normalized_name, collision_candidates, invalid_name
+from .media_upload import prepare_large_upload
 
 NO_SOURCE = 'You must provide a "data", "path", or "url" field.'
 
@@ -56,8 +57,17 @@ def store_media(
     new content takes the requested (normalized) name; false or None keeps existing
     files and lets Anki pick a unique name (``stem-<sha1>.ext``) on a clash.
     """
-    content = load_media_bytes(ctx, data=data, path=path, url=url)
-    if skip_hash is not None and skip_hash == hashlib.md5(content).hexdigest():
+    large = prepare_large_upload(filename, data) if data else None
+    if large is not None:
+        digest, write = large.md5, large.write
+    else:
+        content = load_media_bytes(ctx, data=data, path=path, url=url)
+        digest = hashlib.md5(content).hexdigest()
+
+        def write(media: Any) -> str:
+            return str(media.write_data(filename, content))
+
+    if skip_hash is not None and skip_hash == digest:
         return None
     if not anki_normalized_name(filename):
         # Anki would fail with an I/O error naming the media folder; the original
@@ -66,7 +76,7 @@ def store_media(
     media = ctx.col.media
     if delete_existing:
         _trash_existing(media, collision_candidates(filename))
-    return media.write_data(filename, content)
+    return write(media)
 
 
 def _trash_existing(media: Any, names: list[str]) -> None:
