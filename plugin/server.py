@@ -137,7 +137,8 @@ class HttpServer:
             sock.close()
             raise
         bound = sock.getsockname()
-        listener = _Listener(sock, f"{host}:{bound[1]}")
+        shown_host = f"[{host}]" if family == socket.AF_INET6 else host
+        listener = _Listener(sock, f"{shown_host}:{bound[1]}")
         self.listeners.append(listener)
         self.selector.register(sock, selectors.EVENT_READ, listener)
         return listener.address

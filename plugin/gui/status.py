@@ -94,6 +94,8 @@ class StatusDialog(QDialog):
         header = self.table.horizontalHeader()
         if header is not None:
             header.setStretchLastSection(True)
+        for column, width in enumerate((70, 230, 150, 60)):
+            self.table.setColumnWidth(column, width)
         layout.addWidget(self.table)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close

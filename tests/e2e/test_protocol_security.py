@@ -369,7 +369,7 @@ def test_config_restored_after_key_tests(custom: AnkiInstance) -> None:
 def test_bind_address_env_var_is_shadowed_by_the_shipped_config(custom: AnkiInstance) -> None:
     assert anki_eval(custom, "result = [service.settings.webBindAddress, service.addresses]") == [
         "127.0.0.1",
-        [f"127.0.0.1:{custom.port}", f"::1:{custom.port}"],
+        [f"127.0.0.1:{custom.port}", f"[::1]:{custom.port}"],
     ]
 
 

@@ -37,7 +37,7 @@ def test_dialog_shows_address_key_origins_and_recent_requests(anki: AnkiInstance
     assert shown["visible"]
     assert "AnkiConnect…" in shown["menu"]
     assert f"127.0.0.1:{anki.port}" in shown["listening"]
-    assert f"::1:{anki.port}" in shown["listening"]
+    assert f"[::1]:{anki.port}" in shown["listening"]
     assert shown["key"] == "not set"
     assert shown["warning"] == ""
     assert shown["origins"] == ["http://localhost"]

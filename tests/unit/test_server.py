@@ -684,7 +684,7 @@ def test_ipv6_loopback() -> None:
     except OSError:
         server.close()
         pytest.skip("::1 not available")
-    assert address.startswith("::1:")
+    assert address.startswith("[::1]:")
     port = server.port
 
     done = threading.Event()
