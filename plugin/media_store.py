@@ -18,6 +18,7 @@ from typing import Any
 
 from .context import ActionContext
 from .errors import ActionError
+from .json_body import RawText
 from .media_download import download
 from .media_names import anki_normalized_name, collision_candidates, invalid_name
 from .media_upload import prepare_large_upload
@@ -26,7 +27,7 @@ NO_SOURCE = 'You must provide a "data", "path", or "url" field.'
 
 
 def load_media_bytes(
-    ctx: ActionContext, *, data: str | None, path: str | None, url: str | None
+    ctx: ActionContext, *, data: str | RawText | None, path: str | None, url: str | None
 ) -> bytes:
     """The content to store: ``data`` (base64) before ``path`` before ``url``.
 
@@ -45,7 +46,7 @@ def store_media(
     ctx: ActionContext,
     filename: str,
     *,
-    data: str | None = None,
+    data: str | RawText | None = None,
     path: str | None = None,
     url: str | None = None,
     skip_hash: str | None = None,
@@ -94,12 +95,18 @@ def _trash_existing(media: Any, names: list[str]) -> None:
 _DECODE_SLICE = 4 * 1024 * 1024  # characters; a multiple of 4 keeps slices aligned
 
 
-def decode_base64(data: str) -> bytes:
+def decode_base64(data: str | RawText) -> bytes:
     """Decode like the original (``base64.b64decode``): linear time, binascii errors.
 
     Characters outside the base64 alphabet are skipped, a wrong length gives
     ``Incorrect padding`` and similar binascii texts.
     """
+    if isinstance(data, RawText):
+        return decode_base64_source(data.view)
+    return decode_base64_source(data)
+
+
+def decode_base64_source(data: str | memoryview) -> bytes:
     if len(data) <= _DECODE_SLICE:
         return base64.b64decode(data)
     # A 67 MB string decoded in one C call holds the GIL long enough to freeze Anki's

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .json_body import RawText
+
 LARGE_UPLOAD = 1024 * 1024  # base64 characters; smaller uploads take the plain path
 SLICE = 4 * 1024 * 1024  # characters decoded per C call (a multiple of 4)
 
@@ -30,17 +32,23 @@ class LargeUpload:
     write: Callable[[Any], str]  # media manager -> stored name
 
 
-def prepare_large_upload(filename: str, data: str) -> LargeUpload | None:
-    """Decode ``data`` into a ready-to-send request, or None to use the plain path."""
-    if not isinstance(data, str) or len(data) < LARGE_UPLOAD or len(data) % 4:
+def prepare_large_upload(filename: str, data: str | RawText) -> LargeUpload | None:
+    """Decode ``data`` into a ready-to-send request, or None to use the plain path.
+
+    A :class:`RawText` (the request's own bytes) is released once decoded.
+    """
+    source: str | memoryview = data.view if isinstance(data, RawText) else data
+    if not isinstance(source, (str, memoryview)) or len(source) < LARGE_UPLOAD or len(source) % 4:
         return None
     request_class = _request_class()
     if request_class is None:
         return None
-    padding = len(data) - len(data.rstrip("="))
+    tail = source[-3:]
+    tail_bytes = tail.encode("ascii", "replace") if isinstance(tail, str) else bytes(tail)
+    padding = len(tail_bytes) - len(tail_bytes.rstrip(b"="))
     if padding > 2:
         return None
-    size = len(data) // 4 * 3 - padding
+    size = len(source) // 4 * 3 - padding
     fields = request_class.DESCRIPTOR.fields_by_name
     header = (
         _length_delimited(fields["desired_name"].number, filename.encode("utf-8"))
@@ -52,8 +60,8 @@ def prepare_large_upload(filename: str, data: str) -> LargeUpload | None:
     digest = hashlib.md5()
     position = len(header)
     try:
-        for start in range(0, len(data), SLICE):
-            chunk = binascii.a2b_base64(data[start : start + SLICE], strict_mode=True)
+        for start in range(0, len(source), SLICE):
+            chunk = binascii.a2b_base64(source[start : start + SLICE], strict_mode=True)
             buffer[position : position + len(chunk)] = chunk
             digest.update(chunk)
             position += len(chunk)
@@ -61,6 +69,9 @@ def prepare_large_upload(filename: str, data: str) -> LargeUpload | None:
         return None
     if position != len(buffer):
         return None
+    del source
+    if isinstance(data, RawText):
+        data.release()  # the base64 is decoded: let the request's bytes go
     held = [buffer]
     del buffer
 

@@ -159,12 +159,20 @@ def schema_of(tp: Any) -> JsonSchema:
         return {"type": "number"}
     if tp is str:
         return {"type": "string"}
+    declared = getattr(tp, "__json_schema__", None)
+    if isinstance(declared, dict):
+        return dict(declared)  # a class standing for a JSON value (json_body.RawText)
     origin = get_origin(tp)
     args = get_args(tp)
     if origin is not None and getattr(origin, "__name__", "") == "Deferred":
         return schema_of(args[0])  # an action answering later: schema of its value
     if origin in (Union, types.UnionType):
-        return {"anyOf": [schema_of(arg) for arg in args]}
+        options: list[JsonSchema] = []
+        for arg in args:
+            option = schema_of(arg)
+            if option not in options:
+                options.append(option)
+        return {"anyOf": options} if len(options) > 1 else options[0]
     if origin is Literal:
         return {"enum": list(args)}
     if origin in (list, tuple, typing.Sequence) or tp in (list, tuple):

@@ -14,6 +14,7 @@ import os
 from typing import Literal
 
 from ..context import ActionContext
+from ..json_body import RawText
 from ..media_names import existing_media_name
 from ..media_store import store_media
 from ..registry import action
@@ -23,7 +24,7 @@ from ..registry import action
 def storeMediaFile(
     ctx: ActionContext,
     filename: str,
-    data: str | None = None,
+    data: str | RawText | None = None,
     path: str | None = None,
     url: str | None = None,
     skipHash: str | None = None,
