@@ -60,15 +60,28 @@ def _render_without_hooks(context: TemplateRenderContext) -> TemplateRenderOutpu
     col = context.col()
     context._question_side = True
     question = apply_custom_filters(partial.qnodes, context, front_side=None)
-    question_out = col._backend.extract_av_tags(text=question, question_side=True)
+    question_text, question_tags = _extract_av_tags(col, question, question_side=True)
     context._question_side = False
-    answer = apply_custom_filters(partial.anodes, context, front_side=question_out.text)
-    answer_out = col._backend.extract_av_tags(text=answer, question_side=False)
+    answer = apply_custom_filters(partial.anodes, context, front_side=question_text)
+    answer_text, answer_tags = _extract_av_tags(col, answer, question_side=False)
     context._latex_svg = partial.latex_svg
     return TemplateRenderOutput(
-        question_text=question_out.text,
-        answer_text=answer_out.text,
-        question_av_tags=av_tags_to_native(question_out.av_tags),
-        answer_av_tags=av_tags_to_native(answer_out.av_tags),
+        question_text=question_text,
+        answer_text=answer_text,
+        question_av_tags=question_tags,
+        answer_av_tags=answer_tags,
         css=partial.css,
     )
+
+
+# Sound and TTS tags ([sound:x.mp3], [anki:tts]...) are what the extraction replaces.
+_AV_MARKERS = ("[sound:", "[anki:")
+
+
+def _extract_av_tags(col: Collection, text: str, *, question_side: bool) -> tuple[str, list[Any]]:
+    """Anki's audio-tag extraction; text without such tags is returned as it is."""
+    lowered = text.lower()
+    if not any(marker in lowered for marker in _AV_MARKERS):
+        return text, []
+    out = col._backend.extract_av_tags(text=text, question_side=question_side)
+    return out.text, av_tags_to_native(out.av_tags)

@@ -30,6 +30,9 @@ def same_as_anki(col: Collection, card_id: int) -> None:
 def test_plain_cloze_and_media_cards(col: Collection) -> None:
     same_as_anki(col, add(col, "Basic", Front="cat <b>bold</b>", Back="[sound:cat.mp3]"))
     same_as_anki(col, add(col, "Cloze", Text="{{c1::Paris}} is in {{c2::France}}"))
+    same_as_anki(
+        col, add(col, "Basic", Front="[anki:tts lang=en_US]hello[/anki:tts]", Back="[SOUND:x.mp3]")
+    )
 
 
 def test_latex_still_goes_through_anki_hooks(col: Collection) -> None:
