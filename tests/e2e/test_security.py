@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -426,7 +425,16 @@ def test_permission_requests_from_one_origin_share_one_dialog(anki: AnkiInstance
         for conn in connections:
             conn.send(http_request(anki, body, {"Origin": "https://spammer.example"}))
         wait_for(lambda: open_dialog_count(anki) >= 1, what="a permission dialog")
-        threading.Event().wait(0.5)  # let every request arrive
+        wait_for(  # every request has arrived and waits for the answer
+            lambda: (
+                anki_eval(
+                    anki,
+                    "result = sum(1 for c in service.server.connections if c.in_flight is not None)",
+                )
+                >= 10
+            ),
+            what="all ten requests to be waiting",
+        )
         count = open_dialog_count(anki)
         close_dialogs(anki)
         for conn in connections:
