@@ -57,5 +57,23 @@ def ctx(col: Collection, settings: Settings) -> ActionContext:
 
 
 @pytest.fixture
+def lazy_ctx(tmp_path: Path, settings: Settings) -> Iterator[ActionContext]:
+    """Like `ctx`, but the collection is only opened if an action asks for it
+    (opening one per test is the slow part of protocol-level tests)."""
+    opened: list[Collection] = []
+
+    def get_collection() -> Collection:
+        if not opened:
+            opened.append(Collection(str(tmp_path / "collection.anki2")))
+        return opened[0]
+
+    yield ActionContext(
+        get_collection=get_collection, settings=settings, caller=Caller(in_process=True)
+    )
+    for collection in opened:
+        collection.close()
+
+
+@pytest.fixture
 def api(ctx: ActionContext) -> Api:
     return Api(ctx)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
-from anki.collection import Collection
 
 from plugin import dispatch
 from plugin.config import Settings
-from plugin.context import ActionContext, Caller
+from plugin.context import ActionContext
 from plugin.deferred import Deferred
 from plugin.registry import HIDDEN, REGISTRY
 
@@ -25,21 +22,9 @@ DENIED = {"permission": "denied"}
 
 
 @pytest.fixture
-def ctx(tmp_path: Path, settings: Settings) -> Iterator[ActionContext]:
-    """Like the conftest's `ctx`, but the collection is only opened if an action asks:
-    most tests here never touch it, and opening one per test is the slow part."""
-    opened: list[Collection] = []
-
-    def get_collection() -> Collection:
-        if not opened:
-            opened.append(Collection(str(tmp_path / "collection.anki2")))
-        return opened[0]
-
-    yield ActionContext(
-        get_collection=get_collection, settings=settings, caller=Caller(in_process=True)
-    )
-    for collection in opened:
-        collection.close()
+def ctx(lazy_ctx: ActionContext) -> ActionContext:
+    """Most tests here never touch the collection: open it only when an action asks."""
+    return lazy_ctx
 
 
 # --- version -----------------------------------------------------------------------------
