@@ -2,6 +2,7 @@
 #   make venv     .venv with the [anki,test,lint] extras (fast no-op when up to date)
 #   make run      Anki with the add-on on 127.0.0.1:8765 (demo profile in ./demo-base)
 #   make test     all tests (PYTEST_ARGS='-m "not e2e"' for the quick ones)
+#   make test-oldest  the unit tests against the oldest supported Anki
 #   make lint     ruff + mypy
 #   make package  dist/ankiconnect.ankiaddon
 #   make bench    benchmark (bench/run.py)
@@ -29,10 +30,10 @@ print("\n".join(project.get("dependencies", []) + [r for e in sys.argv[1:] for r
 endef
 export READ_REQUIREMENTS
 
-.PHONY: help venv run test lint format package bench clean
+.PHONY: help venv run test test-oldest lint format package bench clean
 
 help:
-	@sed -n '2,8p' Makefile | sed 's/^# *//'
+	@sed -n '2,9p' Makefile | sed 's/^# *//'
 
 venv: $(STAMP)
 
@@ -48,6 +49,19 @@ run: venv
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+OLDEST_VENV := .venv-oldest
+OLDEST_STAMP := $(OLDEST_VENV)/.installed-$(PYPROJECT_HASH)
+
+$(OLDEST_STAMP): pyproject.toml
+	@test -x $(OLDEST_VENV)/bin/python || $(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -c "$$READ_REQUIREMENTS" anki-oldest test > $(OLDEST_VENV)/requirements.txt
+	$(OLDEST_VENV)/bin/python -m pip install --disable-pip-version-check -q -r $(OLDEST_VENV)/requirements.txt
+	@rm -f $(OLDEST_VENV)/.installed-*
+	@touch $@
+
+test-oldest: $(OLDEST_STAMP)
+	$(OLDEST_VENV)/bin/python -m pytest tests/unit $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check $(LINT_PATHS)

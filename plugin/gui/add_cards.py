@@ -14,11 +14,13 @@ import aqt
 from anki.decks import DeckId
 from anki.notes import Note
 
+from .dialogs import open_instance
+
 DIALOG_NAME = "AddCards"
 
 
 def current_add_window() -> Any:
-    return aqt.dialogs.getInstance(DIALOG_NAME)
+    return open_instance(DIALOG_NAME)
 
 
 def _discard(window: Any) -> None:

@@ -14,12 +14,14 @@ from typing import Any
 import aqt
 from anki.collection import BrowserColumns
 
+from .dialogs import open_instance
+
 DIALOG_NAME = "Browser"
 
 
 def current_browser() -> Any:
     """The open Browser window, or None."""
-    return aqt.dialogs.getInstance(DIALOG_NAME)
+    return open_instance(DIALOG_NAME)
 
 
 def open_browser(mw: Any) -> Any:

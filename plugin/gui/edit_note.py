@@ -39,6 +39,8 @@ from aqt.qt import (
 )
 from aqt.utils import restoreGeom, saveGeom, tr
 
+from .dialogs import open_instance
+
 DIALOG_NAME = "AnkiConnectEditNote"
 GEOMETRY_KEY = "ankiconnect_edit_note"
 HISTORY_LIMIT = 100
@@ -330,10 +332,10 @@ class EditNoteWindow(QDialog):
 def open_edit_note(mw: Any, note: Note) -> EditNoteWindow:
     """Show ``note`` in the (single) edit window, creating the window if needed."""
     # register_dialog replaces the entry: keep an existing window when re-registering
-    aqt.dialogs.register_dialog(DIALOG_NAME, EditNoteWindow, aqt.dialogs.getInstance(DIALOG_NAME))
+    aqt.dialogs.register_dialog(DIALOG_NAME, EditNoteWindow, open_instance(DIALOG_NAME))
     return aqt.dialogs.open(DIALOG_NAME, mw, note)
 
 
 def current_edit_window() -> EditNoteWindow | None:
-    instance = aqt.dialogs.getInstance(DIALOG_NAME)
+    instance = open_instance(DIALOG_NAME)
     return instance if isinstance(instance, EditNoteWindow) else None

