@@ -13,6 +13,7 @@ tests compare it with the backend on a corpus of awkward names.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import unicodedata
@@ -39,13 +40,28 @@ def anki_normalized_name(filename: str) -> str:
     return _normalized_nfc_name(unicodedata.normalize("NFC", filename))
 
 
+# Anki 26.05 started lower-casing the names of the media files it creates.
+LOWER_CASING_SINCE = 260500
+
+
+@functools.cache
+def anki_lowercases_new_names() -> bool:
+    from anki.utils import point_version
+
+    return point_version() >= LOWER_CASING_SINCE
+
+
 def anki_new_file_name(filename: str) -> str:
-    """The name Anki (>= 26.05) gives a file it creates: the normalized name lower-cased.
+    """The name Anki gives a file it creates: the normalized name, lower-cased by
+    Anki >= 26.05 (older versions keep the case, and so must our guess, or a
+    ``deleteExisting`` store would trash a different file).
 
     Lower-casing may lengthen a name (``İ`` becomes two code points) or expose a
     non-NFC sequence, so when it changes anything Anki normalizes the result again.
     """
     normalized = anki_normalized_name(filename)
+    if not anki_lowercases_new_names():
+        return normalized
     lowered = normalized.lower()
     return normalized if lowered == normalized else anki_normalized_name(lowered)
 
