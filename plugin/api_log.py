@@ -22,8 +22,11 @@ class ApiLog:
             text = json.dumps(payload, indent=4, sort_keys=True, default=repr)
         except (TypeError, ValueError, RecursionError):
             text = repr(payload)
-        self._file.write(f"[{kind}]\n{text}\n\n")
-        self._file.flush()
+        try:
+            self._file.write(f"[{kind}]\n{text}\n\n")
+            self._file.flush()
+        except OSError as exc:  # a full disk must not cost the client its reply
+            print(f"AnkiConnect: cannot write the API log {self.path}: {exc}")
 
     def close(self) -> None:
         if self._file is not None:

@@ -134,12 +134,17 @@ class WebApp:
             # The bytes are handed over, not kept, so they are freed once decoded.
             held = [body]
             del body
-            self.offload(
-                lambda: parse_envelope(held.pop()),
-                lambda envelope, error: self._handle_parsed(
-                    request, respond, settings, decision, empty, envelope, error
-                ),
-            )
+
+            def parsed(envelope: Any, error: BaseException | None) -> None:
+                # Called later from Qt's event loop, outside the server's own guard.
+                try:
+                    self._handle_parsed(
+                        request, respond, settings, decision, empty, envelope, error
+                    )
+                except Exception as exc:
+                    respond(self.protocol_error(500, f"internal error: {exc!r}"))
+
+            self.offload(lambda: parse_envelope(held.pop()), parsed)
             return
         try:
             envelope, error = parse_envelope(body), None

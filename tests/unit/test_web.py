@@ -421,3 +421,44 @@ def test_request_permission_body_errors_from_disallowed_origin_are_403(web: Harn
 def test_other_actions_from_disallowed_origin_do_not_get_injection(web: Harness) -> None:
     response = web.one({"action": "multi", "params": {"actions": []}}, origin="https://x.example")
     assert response.status == 403 and web.envelopes == []
+
+
+# --- large bodies decoded on a worker ------------------------------------------------
+
+
+def test_large_body_is_decoded_through_the_offload_hook() -> None:
+    from plugin.json_body import LARGE_BODY
+
+    offloaded: list[str] = []
+    replies: list[HttpResponse] = []
+
+    def offload(compute: Any, on_done: Any) -> None:
+        offloaded.append("called")
+        on_done(compute(), None)
+
+    def run_request(envelope: Any, caller: Any, done: Any) -> None:
+        done({"result": len(envelope["params"]["text"]), "error": None})
+
+    app = WebApp(lambda: Settings(), run_request, offload=offload)
+    text = "x" * LARGE_BODY
+    body = json.dumps({"action": "version", "version": 6, "params": {"text": text}}).encode()
+    app.handle(HttpRequest("POST", "/", "HTTP/1.1", {}, body), replies.append)
+    assert offloaded == ["called"]
+    assert json.loads(replies[0].body) == {"result": LARGE_BODY, "error": None}
+
+
+def test_a_failure_after_offloading_still_answers() -> None:
+    from plugin.json_body import LARGE_BODY
+
+    replies: list[HttpResponse] = []
+
+    def run_request(envelope: Any, caller: Any, done: Any) -> None:
+        raise OSError("disk full")
+
+    app = WebApp(
+        lambda: Settings(), run_request, offload=lambda compute, on_done: on_done(compute(), None)
+    )
+    body = json.dumps({"action": "version", "params": {"t": "x" * LARGE_BODY}}).encode()
+    app.handle(HttpRequest("POST", "/", "HTTP/1.1", {}, body), replies.append)
+    assert replies[0].status == 500
+    assert "disk full" in json.loads(replies[0].body)["error"]
