@@ -2,7 +2,7 @@
 #   make venv     .venv with the [anki,test,lint] extras (fast no-op when up to date)
 #   make run      Anki with the add-on on 127.0.0.1:8765 (demo profile in ./demo-base)
 #   make test     all tests (PYTEST_ARGS='-m "not e2e"' for the quick ones)
-#   make test-oldest  the unit tests against the oldest supported Anki
+#   make test-oldest  the tests again in the oldest supported Anki
 #   make lint     ruff + mypy
 #   make package  dist/ankiconnect.ankiaddon
 #   make bench    benchmark (bench/run.py)
@@ -60,8 +60,13 @@ $(OLDEST_STAMP): pyproject.toml
 	@rm -f $(OLDEST_VENV)/.installed-*
 	@touch $@
 
+# The docs examples and one browser test quote Anki 26.9.3's own error texts (older
+# versions wrap search errors in HTML), so they run only against the pinned Anki.
 test-oldest: $(OLDEST_STAMP)
-	$(OLDEST_VENV)/bin/python -m pytest tests/unit $(PYTEST_ARGS)
+	$(OLDEST_VENV)/bin/python -m pytest tests/unit tests/e2e \
+		--deselect tests/e2e/test_docs_examples.py \
+		--deselect tests/e2e/test_gui_browse_edit.py::test_browse_bad_search_answers_anki_search_error \
+		$(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check $(LINT_PATHS)

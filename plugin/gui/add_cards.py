@@ -23,6 +23,15 @@ def current_add_window() -> Any:
     return open_instance(DIALOG_NAME)
 
 
+def _select_deck(window: Any, deck_id: DeckId) -> None:
+    # AddCards.set_deck is recent (Anki 25.x); older windows expose the chooser only.
+    set_deck = getattr(window, "set_deck", None)
+    if set_deck is not None:
+        set_deck(deck_id)
+    else:
+        window.deck_chooser.selected_deck_id = deck_id
+
+
 def _discard(window: Any) -> None:
     """Close an Add window without the "discard current input?" question."""
     window._close()  # Anki's own close path: cleans up, marks closed, deletes later
@@ -42,7 +51,7 @@ def open_add_cards(mw: Any, note: Note | None = None, deck_id: int | None = None
         if deck_id:
             # set_note picks the deck last used with the note type when given none;
             # the requested deck always wins
-            window.set_deck(DeckId(deck_id))
+            _select_deck(window, DeckId(deck_id))
     window.activateWindow()
     window.raise_()
     return window

@@ -297,6 +297,9 @@ def anki_env(
     """Environment for an Anki child process (see design.md §5)."""
     env = dict(os.environ)
     env["ANKI_SINGLE_INSTANCE_KEY"] = single_instance_key
+    # Anki before 25.x ignores that variable and keys on getpass.getuser(), which
+    # reads LOGNAME first: a per-instance name keeps older versions apart too.
+    env["LOGNAME"] = single_instance_key
     env["PYTHONUNBUFFERED"] = "1"  # so the captured log is current when we read it
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     if headless:

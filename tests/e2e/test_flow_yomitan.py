@@ -293,13 +293,13 @@ def test_gui_browse_by_note_ids(anki: AnkiInstance, yomitan: Yomitan, deck: str)
         both = yomitan.ok("guiBrowse", query=f"nid:{ids[0]},{ids[1]}")
         assert sorted(both) == sorted(anki.invoke("findCards", query=f"deck:{deck}"))
         search = anki.invoke(
-            "__testEval", code="result = aqt.dialogs.getInstance('Browser').current_search()"
+            "__testEval", code="result = aqt.dialogs._dialogs['Browser'][1].current_search()"
         )
         assert search == f"nid:{ids[0]},{ids[1]}"
     finally:
         anki.invoke(
             "__testEval",
-            code="b = aqt.dialogs.getInstance('Browser')\nif b is not None:\n    b.close()",
+            code="b = aqt.dialogs._dialogs['Browser'][1]\nif b is not None:\n    b.close()",
         )
 
 

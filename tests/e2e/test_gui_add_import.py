@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 ADD_WINDOW_STATE = """
 from aqt.addcards import AddCards
 from aqt.qt import QApplication
-w = aqt.dialogs.getInstance("AddCards")
+w = aqt.dialogs._dialogs["AddCards"][1]
 result = None if w is None else {
     "fields": dict(w.editor.note.items()),
     "tags": list(w.editor.note.tags),
@@ -41,7 +41,7 @@ result = None if w is None else {
 @pytest.fixture
 def discards_add_window(anki: AnkiInstance) -> Iterator[None]:
     yield
-    ev(anki, 'w = aqt.dialogs.getInstance("AddCards")\nif w is not None:\n    w._close()\n')
+    ev(anki, 'w = aqt.dialogs._dialogs["AddCards"][1]\nif w is not None:\n    w._close()\n')
 
 
 @pytest.mark.usefixtures("discards_add_window")
@@ -74,7 +74,7 @@ def test_add_cards_replaces_an_open_add_window(anki: AnkiInstance) -> None:
     first = {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "first"}}
     second = {"deckName": "Default", "modelName": "Cloze", "fields": {"Text": "{{c1::second}}"}}
     anki.invoke("guiAddCards", note=first)
-    first_window = ev(anki, 'result = id(aqt.dialogs.getInstance("AddCards"))')
+    first_window = ev(anki, 'result = id(aqt.dialogs._dialogs["AddCards"][1])')
 
     assert anki.invoke("guiAddCards", note=second) == 0
 
@@ -82,7 +82,7 @@ def test_add_cards_replaces_an_open_add_window(anki: AnkiInstance) -> None:
     assert state["model"] == "Cloze"
     assert state["fields"]["Text"] == "{{c1::second}}"
     assert state["visibleAddWindows"] == 1
-    assert ev(anki, 'result = id(aqt.dialogs.getInstance("AddCards"))') != first_window
+    assert ev(anki, 'result = id(aqt.dialogs._dialogs["AddCards"][1])') != first_window
 
 
 @pytest.mark.usefixtures("discards_add_window")

@@ -48,13 +48,13 @@ def close_window(anki: AnkiInstance, dialog_name: str) -> None:
     """Close a window Anki's dialog manager tracks and wait until it is gone."""
     code = (
         "from aqt.qt import sip\n"
-        f"w = aqt.dialogs.getInstance({dialog_name!r})\n"
+        f"w = aqt.dialogs._dialogs[{dialog_name!r}][1]\n"
         "if w is not None and not sip.isdeleted(w):\n"
         "    w.close()\n"
     )
     ev(anki, code)
     wait_until(
-        lambda: ev(anki, f"result = aqt.dialogs.getInstance({dialog_name!r}) is None"),
+        lambda: ev(anki, f"result = aqt.dialogs._dialogs[{dialog_name!r}][1] is None"),
         f"{dialog_name} to close",
     )
 
@@ -66,7 +66,7 @@ def closes_browser(anki: AnkiInstance) -> Iterator[None]:
 
 
 BROWSER_STATE = """
-b = aqt.dialogs.getInstance("Browser")
+b = aqt.dialogs._dialogs["Browser"][1]
 result = None if b is None else {
     "search": b.current_search(),
     "selectedCards": [int(c) for c in b.table.get_selected_card_ids()],
@@ -151,7 +151,7 @@ def test_browse_reorder_cards_sorts_the_browser(
         assert set(descending["rows"][2:]) == alpha_cards
     finally:
         restore = (
-            "b = aqt.dialogs.getInstance('Browser')\n"
+            "b = aqt.dialogs._dialogs['Browser'][1]\n"
             f"b.table._state.sort_column = {before['sortColumn']!r}\n"
             f"b.table._state.sort_backwards = {before['sortBackwards']!r}\n"
         )
@@ -196,7 +196,7 @@ def test_browse_rejects_unknown_param(anki: AnkiInstance) -> None:
 # --------------------------------------------------------------------------- Edit window
 
 EDIT_WINDOW_STATE = """
-w = aqt.dialogs.getInstance("AnkiConnectEditNote")
+w = aqt.dialogs._dialogs["AnkiConnectEditNote"][1]
 result = None if w is None else {
     "note": None if w.note is None else int(w.note.id),
     "history": [int(n) for n in w.history.note_ids],
@@ -239,15 +239,15 @@ def test_edit_note_window_history_preview_and_browse(
     assert state["history"] == [first, second]
     assert (state["back"], state["forward"]) == (True, False)
 
-    ev(anki, 'aqt.dialogs.getInstance("AnkiConnectEditNote").back_button.click()')
+    ev(anki, 'aqt.dialogs._dialogs["AnkiConnectEditNote"][1].back_button.click()')
     state = wait_until(lambda: (s := edit_state(anki)) and s["note"] == first and s, "Back")
     assert (state["back"], state["forward"]) == (False, True)
 
-    ev(anki, 'aqt.dialogs.getInstance("AnkiConnectEditNote").preview_button.click()')
+    ev(anki, 'aqt.dialogs._dialogs["AnkiConnectEditNote"][1].preview_button.click()')
     state = wait_until(lambda: (s := edit_state(anki)) and s["previewCard"] and s, "the previewer")
     assert state["previewCard"] == browse_data["notes"][0]["cards"][0]
 
-    ev(anki, 'aqt.dialogs.getInstance("AnkiConnectEditNote").browse_button.click()')
+    ev(anki, 'aqt.dialogs._dialogs["AnkiConnectEditNote"][1].browse_button.click()')
     # Anki's Browser runs a search given at creation after its editor saved (async)
     browser = wait_until(
         lambda: (b := browser_state(anki)) and b["rows"] and b, "the Browser's search"
