@@ -100,9 +100,10 @@ def getProfiles(ctx: ActionContext) -> list[str]:
 
 
 @action("misc", runs="gui")
-def getActiveProfile(ctx: ActionContext) -> str:
-    """The name of the profile that is open."""
-    return str(ctx.mw.pm.name)
+def getActiveProfile(ctx: ActionContext) -> str | None:
+    """The name of the profile that is open (null before any profile was opened)."""
+    name = ctx.mw.pm.name
+    return str(name) if name is not None else None
 
 
 @action("misc", runs="gui")
