@@ -109,7 +109,7 @@ def bind_params(found: Action, params: Any) -> dict[str, Any]:
     for param in found.params:
         if param.name in params and param.schema and param.name not in found.loose_params:
             value = params[param.name]
-            if isinstance(value, RawText):
+            if param.raw_text and isinstance(value, RawText):
                 continue  # a JSON string by construction (see json_body.RawText)
             _check_type(found, param.name, param.schema, value)
     return params

@@ -246,15 +246,8 @@ class InProcessApi:
 
     def __init__(self, service: AnkiConnectService) -> None:
         self._service = service
-
-    def invoke(
-        self,
-        action: str,
-        params: dict[str, Any] | None = None,
-        version: int = 6,
-        key: str | None = None,
-    ) -> Any:
-        return self._service.invoke(action, params, version, key)
+        # Run one request envelope as HTTP would; the reply as HTTP would send it.
+        self.invoke = service.invoke
 
     def call(self, action: str, **params: Any) -> Any:
         """Run an action and return its result; raise RuntimeError with its error."""

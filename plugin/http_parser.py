@@ -60,10 +60,6 @@ class RequestParser:
     failed: ParseFailure | None = None
 
     @property
-    def buffered(self) -> int:
-        return len(self._buffer)
-
-    @property
     def awaiting_body(self) -> bool:
         """Headers are in but the body is not: the moment to send `100 Continue`."""
         return self._head is not None

@@ -78,20 +78,24 @@ def _parse_lifting_long_strings(body: bytes | bytearray) -> Any:
         parsed = json.loads(skeleton)
     except ValueError:
         return _FALLBACK  # report the error exactly as json would on the real body
-    upload = _media_upload_key(parsed, token)
+    raw_keys = _raw_text_placeholders(parsed, token)
     restored = {
-        key: RawText(raw) if key == upload else str(raw, "ascii") for key, raw in lifted.items()
+        key: RawText(raw) if key in raw_keys else str(raw, "ascii") for key, raw in lifted.items()
     }
     return _restore(parsed, restored, token)
 
 
-def _media_upload_key(parsed: Any, token: str) -> str | None:
-    """The placeholder standing for a top-level storeMediaFile's `data`, if lifted."""
-    if not isinstance(parsed, dict) or parsed.get("action") != "storeMediaFile":
-        return None
-    params = parsed.get("params")
-    data = params.get("data") if isinstance(params, dict) else None
-    return data if isinstance(data, str) and data.startswith(token) else None
+def _raw_text_placeholders(parsed: Any, token: str) -> set[str]:
+    """Placeholders standing for top-level params whose action admits RawText."""
+    from .registry import REGISTRY  # filled by then; imported late to avoid a cycle
+
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("params"), dict):
+        return set()
+    found = REGISTRY.get(parsed.get("action"))  # type: ignore[arg-type]
+    if found is None:
+        return set()
+    values = (parsed["params"].get(name) for name in found.raw_text_params)
+    return {value for value in values if isinstance(value, str) and value.startswith(token)}
 
 
 def _string_end(body: bytes | bytearray, index: int) -> int:
@@ -125,14 +129,15 @@ def _is_plain_text(raw: memoryview) -> bool:
 class RawText:
     """A long ASCII JSON string kept as a view of the request body, not copied.
 
-    Only the base64 `data` of a top-level storeMediaFile becomes one: the media code
-    decodes it straight from the request bytes and then releases them, so a 50 MiB
-    upload is never held as a Python string as well. Everywhere else long strings
-    are ordinary `str`.
+    Only a top-level param whose type hint admits RawText gets one (storeMediaFile's
+    base64 `data`): the media code decodes it straight from the request bytes and
+    then releases them, so a 50 MiB upload is never held as a Python string as
+    well. Everywhere else long strings are ordinary `str`.
     """
 
     __slots__ = ("_view",)
     __json_schema__ = {"type": "string"}  # what it is on the wire
+    __raw_text__ = True  # marks hints that admit it (registry.Param.raw_text)
 
     def __init__(self, view: memoryview) -> None:
         self._view: memoryview | None = view

@@ -19,6 +19,8 @@ import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .media_store import store_media
+
 if TYPE_CHECKING:
     from anki.notes import Note
 
@@ -49,10 +51,6 @@ def media_objects(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def has_media(params: dict[str, Any]) -> bool:
-    return any(params.get(kind) for kind in MEDIA_KINDS)
-
-
 def attach_media(ctx: ActionContext, note: Note, params: dict[str, Any]) -> None:
     """Store every media object of ``params`` and append its reference to ``note``.
 
@@ -66,8 +64,6 @@ def attach_media(ctx: ActionContext, note: Note, params: dict[str, Any]) -> None
 def _attach_one(
     ctx: ActionContext, note: Note, media: Any, reference: Callable[[str], str]
 ) -> None:
-    from .media_store import store_media  # written alongside; imported when first needed
-
     try:
         delete_existing = media.get("deleteExisting")
         stored = store_media(

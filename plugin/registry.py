@@ -36,6 +36,9 @@ class Param:
     schema: JsonSchema
     required: bool
     default: Any = None
+    # The hint admits a raw-text value (json_body.RawText): a long JSON string the
+    # action may take as a view of the request bytes instead of a str.
+    raw_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,10 @@ class Action:
     @property
     def required(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params if p.required)
+
+    @property
+    def raw_text_params(self) -> frozenset[str]:
+        return frozenset(p.name for p in self.params if p.raw_text)
 
     @property
     def param_names(self) -> frozenset[str]:
@@ -139,10 +146,15 @@ def _signature_schemas(
                 schema=schema,
                 required=required,
                 default=None if required else parameter.default,
+                raw_text=_admits_raw_text(hints[parameter.name]),
             )
         )
     result = schema_of(hints["return"]) if "return" in hints else {}
     return tuple(params), result
+
+
+def _admits_raw_text(tp: Any) -> bool:
+    return any(getattr(arg, "__raw_text__", False) for arg in (get_args(tp) or (tp,)))
 
 
 def schema_of(tp: Any) -> JsonSchema:
@@ -195,5 +207,7 @@ def schema_of(tp: Any) -> JsonSchema:
     raise TypeError(f"no JSON schema for type {tp!r}")
 
 
-def actions_in(category: str) -> list[Action]:
-    return sorted((a for a in REGISTRY.values() if a.category == category), key=lambda a: a.name)
+def actions_in(category: str, registry: dict[str, Action] | None = None) -> list[Action]:
+    """The actions of one category, by name (the order of the docs and OpenAPI)."""
+    table = REGISTRY if registry is None else registry
+    return sorted((a for a in table.values() if a.category == category), key=lambda a: a.name)

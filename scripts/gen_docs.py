@@ -396,9 +396,11 @@ def action_section(action: Any, info: dict[str, Any], examples: list[Any], sampl
 
 
 def category_page(category: str, registry: dict[str, Any]) -> str:
+    from plugin.registry import actions_in
+
     data = load_examples(category)
     samples = sample_values(data)
-    actions = sorted((a for a in registry.values() if a.category == category), key=_name)
+    actions = actions_in(category, registry)
     title = CATEGORY_TITLES[category]
     lines = [
         f"# {title} actions",
@@ -427,12 +429,8 @@ def category_page(category: str, registry: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _name(action: Any) -> str:
-    return str(action.name)
-
-
 def index_page(registry: dict[str, Any]) -> str:
-    from plugin.registry import CATEGORIES
+    from plugin.registry import CATEGORIES, actions_in
 
     lines = [
         "# AnkiConnect API reference",
@@ -449,7 +447,7 @@ def index_page(registry: dict[str, Any]) -> str:
     ]
     lines += [f"- [{title}]({link}) — {about}" for link, title, about in HAND_WRITTEN]
     for category in CATEGORIES:
-        actions = sorted((a for a in registry.values() if a.category == category), key=_name)
+        actions = actions_in(category, registry)
         title = CATEGORY_TITLES[category]
         lines += ["", f"## [{title}]({category}.md)", "", "| action | summary |", "|---|---|"]
         lines += [
@@ -463,13 +461,13 @@ def index_page(registry: dict[str, Any]) -> str:
 
 
 def openapi_document(registry: dict[str, Any]) -> dict[str, Any]:
-    from plugin.registry import CATEGORIES
+    from plugin.registry import CATEGORIES, actions_in
 
     paths: dict[str, Any] = {}
     for category in CATEGORIES:
         data = load_examples(category)
         samples = sample_values(data)
-        for action in sorted((a for a in registry.values() if a.category == category), key=_name):
+        for action in actions_in(category, registry):
             examples = [e for e in data.get("examples", []) if e["action"] == action.name]
             paths[f"/#{action.name}"] = {"post": _operation(action, examples, samples)}
     return {

@@ -68,7 +68,3 @@ def find_template(notetype: NotetypeDict, model_name: str, template_name: str) -
 
 def has_template(notetype: NotetypeDict, template_name: str) -> bool:
     return any(template["name"] == template_name for template in notetype["tmpls"])
-
-
-def has_field(notetype: NotetypeDict, field_name: str) -> bool:
-    return any(field["name"] == field_name for field in notetype["flds"])

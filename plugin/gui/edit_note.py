@@ -334,8 +334,3 @@ def open_edit_note(mw: Any, note: Note) -> EditNoteWindow:
     # register_dialog replaces the entry: keep an existing window when re-registering
     aqt.dialogs.register_dialog(DIALOG_NAME, EditNoteWindow, open_instance(DIALOG_NAME))
     return aqt.dialogs.open(DIALOG_NAME, mw, note)
-
-
-def current_edit_window() -> EditNoteWindow | None:
-    instance = open_instance(DIALOG_NAME)
-    return instance if isinstance(instance, EditNoteWindow) else None
