@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from hashlib import sha1
 from typing import TYPE_CHECKING
 
+from .collection_db import database
+
 if TYPE_CHECKING:
     from anki.collection import Collection
-    from anki.dbproxy import DBProxy
 
     from .notes_builder import NoteDraft
 
@@ -38,15 +39,6 @@ class DuplicateScope:
     @property
     def uses_custom_check(self) -> bool:
         return self.deck_scope or self.check_all_models
-
-
-def database(col: Collection) -> DBProxy:
-    """The open collection's database (for reads; writes go through Anki's API)."""
-    if col.db is None:
-        from .errors import CollectionUnavailable
-
-        raise CollectionUnavailable()
-    return col.db
 
 
 def first_field_text(col: Collection, text: str) -> str:

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 from anki.utils import ids2str
 
-from ..errors import CollectionUnavailable, card_not_found
+from ..collection_db import chunks, database, distinct_ids
+from ..errors import card_not_found
 
 if TYPE_CHECKING:
     # Not at run time: importing anki.cards before anki.collection is a circular import.
     from anki.cards import Card, CardId
     from anki.collection import Collection
-    from anki.dbproxy import DBProxy
 
 # Ids per SQL statement or search: keeps statements small whatever the request size.
 CHUNK = 5000
@@ -32,17 +32,8 @@ def card_ids(cards: Iterable[Any]) -> list[CardId]:
     return [cast("CardId", int(card)) for card in cards]
 
 
-def _db(col: Collection) -> DBProxy:
-    db = col.db
-    if db is None:  # a closed collection
-        raise CollectionUnavailable()
-    return db
-
-
 def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    unique = list(dict.fromkeys(ids))
-    for start in range(0, len(unique), CHUNK):
-        yield unique[start : start + CHUNK]
+    return chunks(distinct_ids(ids), CHUNK)
 
 
 def card_columns(col: Collection, columns: str, ids: Iterable[int]) -> dict[int, Any]:
@@ -50,7 +41,9 @@ def card_columns(col: Collection, columns: str, ids: Iterable[int]) -> dict[int,
     found: dict[int, Any] = {}
     single = "," not in columns
     for chunk in _chunks(ids):
-        for row in _db(col).all(f"select id, {columns} from cards where id in {ids2str(chunk)}"):
+        for row in database(col).all(
+            f"select id, {columns} from cards where id in {ids2str(chunk)}"
+        ):
             found[row[0]] = row[1] if single else tuple(row[1:])
     return found
 
@@ -58,7 +51,7 @@ def card_columns(col: Collection, columns: str, ids: Iterable[int]) -> dict[int,
 def existing_ids(col: Collection, ids: Iterable[int]) -> set[int]:
     found: set[int] = set()
     for chunk in _chunks(ids):
-        found.update(_db(col).list(f"select id from cards where id in {ids2str(chunk)}"))
+        found.update(database(col).list(f"select id from cards where id in {ids2str(chunk)}"))
     return found
 
 
@@ -75,7 +68,7 @@ def note_ids_of(col: Collection, ids: Iterable[int]) -> list[int]:
     """Distinct note ids of the known cards, each once."""
     seen: dict[int, None] = {}
     for chunk in _chunks(ids):
-        for note_id in _db(col).list(
+        for note_id in database(col).list(
             f"select distinct nid from cards where id in {ids2str(chunk)}"
         ):
             seen[note_id] = None
@@ -104,7 +97,7 @@ def revlog_rows(col: Collection, ids: Iterable[int]) -> dict[int, list[tuple[int
     """
     rows: dict[int, list[tuple[int, int]]] = {}
     for chunk in _chunks(ids):
-        for card_id, revlog_id, interval in _db(col).all(
+        for card_id, revlog_id, interval in database(col).all(
             f"select cid, id, ivl from revlog where cid in {ids2str(chunk)} order by id"
         ):
             rows.setdefault(card_id, []).append((revlog_id, interval))

@@ -9,25 +9,22 @@ changeDeck); that is the original's behaviour (spec §E.12) and is kept on purpo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypedDict, cast
 
+from ..collection_db import database, distinct_ids, id_chunks
 from ..context import ActionContext
-from ..errors import ActionError, CollectionUnavailable
-from ..ids import distinct_ids
+from ..errors import ActionError
 from ..registry import action
 from . import decks_config, packages  # noqa: F401  (register their actions)
 
 if TYPE_CHECKING:
     from anki.collection import Collection
-    from anki.dbproxy import DBProxy
     from anki.decks import DeckId, DeckTreeNode
 
 CARDS_TOO_REQUIRED = (
     "Since Anki 2.1.28 it's not possible to delete decks without deleting cards as well"
 )
-# Well under SQLite's bound-parameter limit, so id lists of any length can be queried.
-SQL_CHUNK = 500
 
 
 class DeckStats(TypedDict):
@@ -39,23 +36,9 @@ class DeckStats(TypedDict):
     total_in_deck: int
 
 
-def database(col: Collection) -> DBProxy:
-    """The collection's database (None only once the collection is closed)."""
-    if col.db is None:
-        raise CollectionUnavailable()
-    return col.db
-
-
 def deck_id_creating(col: Collection, name: str) -> DeckId:
     """Id of the deck with this name, created (parents too) if it does not exist."""
     return cast("DeckId", col.decks.id(name, create=True))
-
-
-def id_chunks(ids: Sequence[int]) -> Iterator[tuple[str, list[int]]]:
-    """Yield ``("?,?,…", chunk)`` pairs for parameterised ``IN (…)`` queries."""
-    for start in range(0, len(ids), SQL_CHUNK):
-        chunk = list(ids[start : start + SQL_CHUNK])
-        yield ",".join("?" * len(chunk)), chunk
 
 
 @action("decks")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from ..collection_db import database
 from ..context import ActionContext
 from ..errors import ActionError
-from ..notes_duplicates import database
 from ..registry import action
 
 if TYPE_CHECKING:

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..collection_db import database, distinct_ids
 from ..context import ActionContext
 from ..errors import ActionError
-from ..ids import distinct_ids
 from ..notes_builder import find_note
-from ..notes_duplicates import database
 from ..registry import action
 
 if TYPE_CHECKING:

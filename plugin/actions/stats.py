@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypedDict
 
+from ..collection_db import database, id_chunks
 from ..context import ActionContext
 from ..registry import action
 from . import stats_insert  # noqa: F401  (registers insertReviews)
-from .decks import database, deck_id_creating, id_chunks
+from .decks import deck_id_creating
 
 SECONDS_PER_DAY = 86_400
 DEFAULT_ROLLOVER_HOUR = 4
