@@ -10,7 +10,6 @@ because the backend does not confine them to the media folder.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import os
 import stat
@@ -92,34 +91,14 @@ def _trash_existing(media: Any, names: list[str]) -> None:
         media.trash_files(existing)
 
 
-_DECODE_SLICE = 4 * 1024 * 1024  # characters; a multiple of 4 keeps slices aligned
-
-
 def decode_base64(data: str | RawText) -> bytes:
     """Decode like the original (``base64.b64decode``): linear time, binascii errors.
 
     Characters outside the base64 alphabet are skipped, a wrong length gives
-    ``Incorrect padding`` and similar binascii texts.
+    ``Incorrect padding`` and similar binascii texts. Large well-formed uploads never
+    get here: :mod:`.media_upload` decodes them in slices straight into Anki's request.
     """
-    if isinstance(data, RawText):
-        return decode_base64_source(data.view)
-    return decode_base64_source(data)
-
-
-def decode_base64_source(data: str | memoryview) -> bytes:
-    if len(data) <= _DECODE_SLICE:
-        return base64.b64decode(data)
-    # A 67 MB string decoded in one C call holds the GIL long enough to freeze Anki's
-    # window; in slices other threads run in between. Strict slices only: anything
-    # unusual (whitespace, bad characters) is decoded in one go, as the original does,
-    # so the result and error texts stay the same.
-    parts = []
-    try:
-        for start in range(0, len(data), _DECODE_SLICE):
-            parts.append(binascii.a2b_base64(data[start : start + _DECODE_SLICE], strict_mode=True))
-    except (binascii.Error, TypeError, ValueError):
-        return base64.b64decode(data)
-    return b"".join(parts)
+    return base64.b64decode(data.view if isinstance(data, RawText) else data)
 
 
 def read_local_file(ctx: ActionContext, path: str) -> bytes:
