@@ -7,6 +7,7 @@ others. Actions that answer at once call the callback before :func:`run` returns
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -193,8 +194,6 @@ def _expected_text(error: jsonschema.exceptions.ValidationError) -> str:
 
 
 def _short_repr(value: Any) -> str:
-    import json
-
     try:
         text = json.dumps(value)
     except (TypeError, ValueError):

@@ -21,6 +21,8 @@ from .api_log import ApiLog
 from .config import Settings, settings_from
 from .context import ActionContext, Caller
 from .deferred import Deferred
+from .gui.permission import ask_permission
+from .gui.status import add_tools_menu_entry
 from .qt_driver import QtServerDriver
 from .request_queue import RequestQueue, placement_of
 from .security import is_loopback_host
@@ -184,8 +186,6 @@ class AnkiConnectService:
         self.mw.taskman.run_in_background(compute, collect, uses_collection=uses_collection)
 
     def ask_permission(self, origin: str) -> Deferred[tuple[bool, bool]]:
-        from .gui.permission import ask_permission
-
         return ask_permission(self.mw, origin)
 
     def invoke(
@@ -282,9 +282,5 @@ def run(module: str) -> AnkiConnectService:
 
 
 def _add_tools_menu_entry() -> None:
-    try:
-        from .gui.status import add_tools_menu_entry
-    except ImportError:
-        return
     if SERVICE is not None:
         add_tools_menu_entry(SERVICE)

@@ -15,6 +15,8 @@ import json
 import os
 from typing import Any
 
+from .registry import REGISTRY
+
 LARGE_BODY = 1024 * 1024  # below this, plain json.loads is quick enough
 LONG_STRING = 64 * 1024  # string literals at least this long are lifted out
 SLICE = 1024 * 1024  # bytes decoded per C call, so other threads get the GIL
@@ -87,8 +89,6 @@ def _parse_lifting_long_strings(body: bytes | bytearray) -> Any:
 
 def _raw_text_placeholders(parsed: Any, token: str) -> set[str]:
     """Placeholders standing for top-level params whose action admits RawText."""
-    from .registry import REGISTRY  # filled by then; imported late to avoid a cycle
-
     if not isinstance(parsed, dict) or not isinstance(parsed.get("params"), dict):
         return set()
     found = REGISTRY.get(parsed.get("action"))  # type: ignore[arg-type]
