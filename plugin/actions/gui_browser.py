@@ -37,7 +37,7 @@ def guiBrowse(
     Opens the Card Browser (or brings the open one to the front) and runs the search
     as if typed into its search bar. Without `query` the Browser's search is left as
     it is and the result is `[]`. `reorderCards` sorts the Browser by one of its
-    shown columns, e.g. `{"order": "descending", "columnId": "noteCrt"}`; the column
+    shown columns, e.g. `{"order": "descending", "columnId": "noteFld"}`; the column
     key must be an active column. A bad search answers Anki's search error text."""
     from ..gui.browser import active_columns, open_browser, search, set_sort
 
