@@ -23,10 +23,10 @@ from .context import ActionContext, Caller
 from .deferred import Deferred
 from .gui.permission import ask_permission
 from .gui.status import add_tools_menu_entry
+from .http.server import HttpServer, Limits, is_address_in_use
 from .qt_driver import QtServerDriver
 from .request_queue import RequestQueue, placement_of
 from .security import is_loopback_host
-from .server import HttpServer, Limits, is_address_in_use
 from .web import WebApp
 
 # Redraw Anki's deck list once requests have been quiet this long, but at least this

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aqt.qt import QObject, QSocketNotifier, QTimer
 
-from .server import HttpServer
+from .http.server import HttpServer
 
 HOUSEKEEPING_MS = 1000
 

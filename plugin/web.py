@@ -20,10 +20,10 @@ from .api_log import ApiLog
 from .config import Settings
 from .context import Caller
 from .dispatch import PERMISSION_ACTION, Reply
-from .http_parser import HttpRequest
+from .http.parser import HttpRequest
+from .http.server import HttpResponse, Respond
 from .json_body import LARGE_BODY, parse_body
 from .security import OriginDecision, decide_origin, host_refusal
-from .server import HttpResponse, Respond
 
 ENVELOPE_SCHEMA = {
     "type": "object",

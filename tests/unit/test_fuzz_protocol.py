@@ -22,9 +22,9 @@ import plugin.actions  # noqa: F401  (fills the registry)
 from plugin import dispatch
 from plugin.config import Settings
 from plugin.context import ActionContext, Caller
-from plugin.http_parser import HttpRequest
+from plugin.http.parser import HttpRequest
+from plugin.http.server import HttpResponse
 from plugin.registry import REGISTRY, JsonSchema
-from plugin.server import HttpResponse
 from plugin.web import WebApp
 
 # These read or write files at paths the client names; random paths could touch the

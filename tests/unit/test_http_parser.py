@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from plugin.http_parser import HttpRequest, ParseFailure, RequestParser
+from plugin.http.parser import HttpRequest, ParseFailure, RequestParser
 
 MiB = 1024 * 1024
 

@@ -23,9 +23,9 @@ import plugin.actions  # noqa: F401  (fills the registry)
 from plugin import dispatch
 from plugin.config import Settings
 from plugin.context import ActionContext, Caller
-from plugin.http_parser import HttpRequest
+from plugin.http.parser import HttpRequest
+from plugin.http.server import CONTINUE, HttpResponse, HttpServer, Limits, Respond
 from plugin.registry import HIDDEN, action
-from plugin.server import CONTINUE, HttpResponse, HttpServer, Limits, Respond
 from plugin.web import WebApp
 
 MiB = 1024 * 1024
@@ -660,7 +660,7 @@ def test_listen_reports_bound_address_and_close_frees_the_port() -> None:
 
 
 def test_listen_on_a_busy_port_raises_address_in_use() -> None:
-    from plugin.server import is_address_in_use
+    from plugin.http.server import is_address_in_use
 
     first = HttpServer(make_webapp())
     first.listen("127.0.0.1", 0, 128)

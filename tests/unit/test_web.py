@@ -13,9 +13,9 @@ from plugin import dispatch
 from plugin.config import Settings
 from plugin.context import ActionContext, Caller
 from plugin.deferred import Deferred
-from plugin.http_parser import HttpRequest
+from plugin.http.parser import HttpRequest
+from plugin.http.server import HttpResponse
 from plugin.registry import HIDDEN, action
-from plugin.server import HttpResponse
 from plugin.web import WebApp, parse_envelope
 
 if "_testEchoWeb" not in HIDDEN:

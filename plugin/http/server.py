@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .http_parser import HttpRequest, ParseFailure, RequestParser
+from .parser import HttpRequest, ParseFailure, RequestParser
 
 READ_CHUNK = 256 * 1024
 MAX_READ_PER_EVENT = 4 * 1024 * 1024  # fairness: one fast uploader cannot starve others
