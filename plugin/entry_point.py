@@ -16,18 +16,18 @@ from aqt import gui_hooks
 from aqt.qt import QMessageBox, QTimer
 
 from . import actions as _actions  # noqa: F401  (fills the registry)
-from . import dispatch
-from .api_log import ApiLog
+from .api import dispatch
+from .api.context import ActionContext, Caller
+from .api.deferred import Deferred
+from .api.log import ApiLog
+from .api.request_queue import RequestQueue, placement_of
+from .api.security import is_loopback_host
+from .api.web import WebApp
 from .config import Settings, settings_from
-from .context import ActionContext, Caller
-from .deferred import Deferred
 from .gui.permission import ask_permission
 from .gui.status import add_tools_menu_entry
 from .http.server import HttpServer, Limits, is_address_in_use
 from .qt_driver import QtServerDriver
-from .request_queue import RequestQueue, placement_of
-from .security import is_loopback_host
-from .web import WebApp
 
 # Redraw Anki's deck list once requests have been quiet this long, but at least this
 # often during a long stream of writes (a redraw costs the main thread ~20 ms).

@@ -15,9 +15,9 @@ import os
 import stat
 from typing import Any
 
-from .context import ActionContext
-from .errors import ActionError
-from .json_body import RawText
+from .api.context import ActionContext
+from .api.errors import ActionError
+from .api.json_body import RawText
 from .media_download import download
 from .media_names import anki_normalized_name, collision_candidates, invalid_name
 from .media_upload import prepare_large_upload

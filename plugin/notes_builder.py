@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import ActionError, deck_not_found, model_not_found, note_not_found
+from .api.errors import ActionError, deck_not_found, model_not_found, note_not_found
 from .notes_duplicates import (
     BatchDuplicates,
     DuplicateScope,

@@ -24,7 +24,7 @@ from .media_store import store_media
 if TYPE_CHECKING:
     from anki.notes import Note
 
-    from .context import ActionContext
+    from .api.context import ActionContext
 
 MEDIA_KINDS = ("audio", "video", "picture")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .context import ActionContext
-from .registry import HIDDEN, action
+from .api.context import ActionContext
+from .api.registry import HIDDEN, action
 
 _service: Any = None
 

@@ -39,7 +39,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from plugin import actions as _actions  # noqa: E402,F401  (fills the registry)
-from plugin.registry import REGISTRY, Action, JsonSchema  # noqa: E402
+from plugin.api.registry import REGISTRY, Action, JsonSchema  # noqa: E402
 from tests.e2e.harness import AnkiInstance  # noqa: E402
 
 # Statuses our server may answer with: 200, the spec's 403, and the JSON errors we
@@ -230,7 +230,7 @@ def json_values(known_ids: list[int] | None = None) -> st.SearchStrategy[Any]:
 
 
 def from_schema(schema: JsonSchema, known_ids: list[int]) -> st.SearchStrategy[Any]:
-    """Values valid for one of our param schemas (see plugin.registry.schema_of)."""
+    """Values valid for one of our param schemas (see plugin.api.registry.schema_of)."""
     if not schema:
         return json_values(known_ids)
     if "anyOf" in schema:

@@ -281,7 +281,7 @@ def load_registry() -> dict[str, Any]:
     import anki.collection  # noqa: F401  (anki.cards must not be imported first)
 
     import plugin.actions  # noqa: F401  (fills the registry)
-    from plugin.registry import REGISTRY
+    from plugin.api.registry import REGISTRY
 
     return REGISTRY
 
@@ -396,7 +396,7 @@ def action_section(action: Any, info: dict[str, Any], examples: list[Any], sampl
 
 
 def category_page(category: str, registry: dict[str, Any]) -> str:
-    from plugin.registry import actions_in
+    from plugin.api.registry import actions_in
 
     data = load_examples(category)
     samples = sample_values(data)
@@ -430,7 +430,7 @@ def category_page(category: str, registry: dict[str, Any]) -> str:
 
 
 def index_page(registry: dict[str, Any]) -> str:
-    from plugin.registry import CATEGORIES, actions_in
+    from plugin.api.registry import CATEGORIES, actions_in
 
     lines = [
         "# AnkiConnect API reference",
@@ -461,7 +461,7 @@ def index_page(registry: dict[str, Any]) -> str:
 
 
 def openapi_document(registry: dict[str, Any]) -> dict[str, Any]:
-    from plugin.registry import CATEGORIES, actions_in
+    from plugin.api.registry import CATEGORIES, actions_in
 
     paths: dict[str, Any] = {}
     for category in CATEGORIES:
@@ -558,7 +558,7 @@ def _operation(action: Any, examples: list[Any], samples: Any) -> dict[str, Any]
 
 
 def generated_files() -> dict[Path, str]:
-    from plugin.registry import CATEGORIES
+    from plugin.api.registry import CATEGORIES
 
     registry = load_registry()
     files = {DOCS / f"{c}.md": category_page(c, registry) for c in CATEGORIES}

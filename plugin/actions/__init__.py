@@ -1,4 +1,4 @@
-"""Importing this package registers every action in :data:`plugin.registry.REGISTRY`."""
+"""Importing this package registers every action in :data:`plugin.api.registry.REGISTRY`."""
 
 from __future__ import annotations
 
@@ -6,5 +6,5 @@ from __future__ import annotations
 # circular import.
 import anki.collection  # noqa: F401
 
-from .. import dispatch  # noqa: F401  (registers `multi`)
+from ..api import dispatch  # noqa: F401  (registers `multi`)
 from . import cards, decks, gui, media, misc, models, notes, stats  # noqa: F401

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 from anki.consts import CARD_TYPE_RELEARNING, QUEUE_TYPE_LRN, QUEUE_TYPE_SUSPENDED
 from anki.errors import NotFoundError
 
+from ..api.context import ActionContext
+from ..api.errors import ActionError, card_not_found
+from ..api.registry import action
 from ..collection_db import distinct_ids
-from ..context import ActionContext
-from ..errors import ActionError, card_not_found
-from ..registry import action
 from .cards_info import CardInfo, CardInfoBuilder
 from .cards_lookup import (
     card_columns,

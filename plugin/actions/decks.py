@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TypedDict, cast
 
+from ..api.context import ActionContext
+from ..api.errors import ActionError
+from ..api.registry import action
 from ..collection_db import database, distinct_ids, id_chunks
-from ..context import ActionContext
-from ..errors import ActionError
-from ..registry import action
 from . import decks_config, packages  # noqa: F401  (register their actions)
 
 if TYPE_CHECKING:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from ..context import ActionContext
-from ..errors import ActionError
-from ..registry import action
+from ..api.context import ActionContext
+from ..api.errors import ActionError
+from ..api.registry import action
 
 if TYPE_CHECKING:
     from anki.collection import Collection

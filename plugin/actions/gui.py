@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..context import ActionContext
+from ..api.context import ActionContext
+from ..api.registry import action
 from ..notes_builder import attach_media, find_deck_id, find_model, note_tags, set_note_fields
-from ..registry import action
 from . import gui_browser, gui_review  # noqa: F401  (registers their actions)
 
 # AnkiConnect documents that Anki closes "about a second" after guiExitAnki answers,

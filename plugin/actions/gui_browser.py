@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
-from ..context import ActionContext
-from ..errors import ActionError
-from ..registry import action
+from ..api.context import ActionContext
+from ..api.errors import ActionError
+from ..api.registry import action
 
 
 class ReorderCards(TypedDict):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..context import ActionContext
-from ..errors import ActionError, ReviewerUnavailable
-from ..registry import action
+from ..api.context import ActionContext
+from ..api.errors import ActionError, ReviewerUnavailable
+from ..api.registry import action
 from .cards_info import without_isolation_marks
 
 NOT_REVIEWING = "Gui review is not currently active."

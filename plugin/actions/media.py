@@ -13,11 +13,11 @@ import glob
 import os
 from typing import Literal
 
-from ..context import ActionContext
-from ..json_body import RawText
+from ..api.context import ActionContext
+from ..api.json_body import RawText
+from ..api.registry import action
 from ..media_names import existing_media_name
 from ..media_store import store_media
-from ..registry import action
 
 
 @action("media")

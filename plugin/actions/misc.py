@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from ..api.context import ActionContext
+from ..api.deferred import Deferred
+from ..api.errors import ActionError
+from ..api.registry import REGISTRY, action
 from ..config import settings_from
-from ..context import ActionContext
-from ..deferred import Deferred
-from ..errors import ActionError
-from ..registry import REGISTRY, action
 
 
 @action("misc", runs="protocol")

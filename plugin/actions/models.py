@@ -13,9 +13,9 @@ from typing import Any
 
 from anki.consts import MODEL_CLOZE
 
-from ..context import ActionContext
-from ..errors import ActionError
-from ..registry import action
+from ..api.context import ActionContext
+from ..api.errors import ActionError
+from ..api.registry import action
 from .models_common import NotetypeDict, editable_model, model_by_id, model_by_name, save_model
 
 # --- listing and finding ------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any, cast
 
-from ..errors import field_not_found, model_not_found, template_not_found
+from ..api.errors import field_not_found, model_not_found, template_not_found
 
 if TYPE_CHECKING:
     from anki.collection import Collection

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..context import ActionContext
-from ..errors import ActionError
-from ..registry import action
+from ..api.context import ActionContext
+from ..api.errors import ActionError
+from ..api.registry import action
 from .models_common import editable_model, find_field, find_template, has_template, save_model
 
 # --- card templates -----------------------------------------------------------------

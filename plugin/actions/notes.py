@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from ..context import ActionContext
-from ..errors import ActionError
+from ..api.context import ActionContext
+from ..api.errors import ActionError
+from ..api.registry import action
 from ..notes_builder import BatchDuplicates, NoteDraft, attach_media, prepare_note
-from ..registry import action
 
 NoteObject = dict[str, Any]
 

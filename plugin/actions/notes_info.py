@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from ..api.context import ActionContext
+from ..api.errors import ActionError
+from ..api.registry import action
 from ..collection_db import database
-from ..context import ActionContext
-from ..errors import ActionError
-from ..registry import action
 
 if TYPE_CHECKING:
     from anki.collection import Collection

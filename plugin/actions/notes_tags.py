@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..api.context import ActionContext
+from ..api.errors import ActionError
+from ..api.registry import action
 from ..collection_db import database, distinct_ids
-from ..context import ActionContext
-from ..errors import ActionError
 from ..notes_builder import find_note
-from ..registry import action
 
 if TYPE_CHECKING:
     from anki.collection import Collection

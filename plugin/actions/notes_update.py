@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..context import ActionContext
-from ..errors import ActionError
+from ..api.context import ActionContext
+from ..api.errors import ActionError
+from ..api.registry import action
 from ..notes_builder import attach_media, find_note, note_tags, set_note_fields
-from ..registry import action
 from .notes_tags import replace_note_tags
 
 if TYPE_CHECKING:

@@ -23,9 +23,9 @@ from anki.collection import (
     ImportAnkiPackageRequest,
 )
 
-from ..context import ActionContext
-from ..errors import ActionError
-from ..registry import action
+from ..api.context import ActionContext
+from ..api.errors import ActionError
+from ..api.registry import action
 
 
 def resolve_package_path(col: Collection, path: str) -> str:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypedDict
 
+from ..api.context import ActionContext
+from ..api.registry import action
 from ..collection_db import database, id_chunks
-from ..context import ActionContext
-from ..registry import action
 from . import stats_insert  # noqa: F401  (registers insertReviews)
 from .decks import deck_id_creating
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.context import ActionContext
+from ..api.errors import ActionError
+from ..api.registry import action
 from ..collection_db import database, id_chunks
-from ..context import ActionContext
-from ..errors import ActionError
-from ..registry import action
 
 REVIEW_FIELDS = ("id", "cid", "usn", "ease", "ivl", "lastIvl", "factor", "time", "type")
 INSERT_REVIEW = f"insert into revlog ({', '.join(REVIEW_FIELDS)}) values ({', '.join('?' * len(REVIEW_FIELDS))})"

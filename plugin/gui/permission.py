@@ -11,7 +11,7 @@ from typing import Any
 
 from aqt.qt import QCheckBox, QMessageBox, Qt
 
-from ..deferred import Deferred
+from ..api.deferred import Deferred
 
 TITLE = "A website wants to access to Anki"
 # Open dialogs, kept referenced until answered (tests find them here too).

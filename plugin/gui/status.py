@@ -22,7 +22,7 @@ from aqt.qt import (
     QVBoxLayout,
 )
 
-from ..security import is_loopback_host
+from ..api.security import is_loopback_host
 
 MENU_TEXT = "AnkiConnect…"
 REFRESH_MS = 1000

@@ -10,9 +10,9 @@ import pytest
 from anki.collection import Collection
 
 import plugin.actions  # noqa: F401  (fills the registry)
-from plugin import dispatch
+from plugin.api import dispatch
+from plugin.api.context import ActionContext, Caller
 from plugin.config import Settings
-from plugin.context import ActionContext, Caller
 
 
 class ApiError(Exception):

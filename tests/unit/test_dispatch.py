@@ -8,11 +8,11 @@ from typing import Any, Literal, TypedDict
 
 import pytest
 
-from plugin import dispatch
-from plugin.context import ActionContext
-from plugin.deferred import Deferred
-from plugin.dispatch import run, run_sync, shape_reply
-from plugin.registry import HIDDEN, REGISTRY, action
+from plugin.api import dispatch
+from plugin.api.context import ActionContext
+from plugin.api.deferred import Deferred
+from plugin.api.dispatch import run, run_sync, shape_reply
+from plugin.api.registry import HIDDEN, REGISTRY, action
 
 
 class _Point(TypedDict):

@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from plugin.registry import CATEGORIES, REGISTRY
+from plugin.api.registry import CATEGORIES, REGISTRY
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,13 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import plugin.actions  # noqa: F401  (fills the registry)
-from plugin import dispatch
+from plugin.api import dispatch
+from plugin.api.context import ActionContext, Caller
+from plugin.api.registry import REGISTRY, JsonSchema
+from plugin.api.web import WebApp
 from plugin.config import Settings
-from plugin.context import ActionContext, Caller
 from plugin.http.parser import HttpRequest
 from plugin.http.server import HttpResponse
-from plugin.registry import REGISTRY, JsonSchema
-from plugin.web import WebApp
 
 # These read or write files at paths the client names; random paths could touch the
 # real file system, so their params are not fuzzed here (their own tests cover them).

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from plugin.json_body import LARGE_BODY, LONG_STRING, RawText, parse_body
+from plugin.api.json_body import LARGE_BODY, LONG_STRING, RawText, parse_body
 
 
 def upload(size: int) -> dict:

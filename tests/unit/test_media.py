@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from anki.collection import Collection
 
-from plugin import dispatch
-from plugin.context import ActionContext, Caller
-from plugin.errors import ActionError
+from plugin.api import dispatch
+from plugin.api.context import ActionContext, Caller
+from plugin.api.errors import ActionError
 from plugin.media_names import anki_lowercases_new_names
 from plugin.media_store import load_media_bytes, store_media
 

@@ -8,7 +8,7 @@ import random
 import pytest
 from anki.collection import Collection
 
-from plugin.errors import ActionError
+from plugin.api.errors import ActionError
 from plugin.media_names import (
     anki_lowercases_new_names,
     anki_new_file_name,

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from anki.collection import Collection
 
-from plugin import dispatch
-from plugin.context import ActionContext
-from plugin.errors import ActionError
+from plugin.api import dispatch
+from plugin.api.context import ActionContext
+from plugin.api.errors import ActionError
 from plugin.media_store import load_media_bytes
 
 BIG = 5000  # bytes served by /big and /big-stream

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from plugin import dispatch
+from plugin.api import dispatch
+from plugin.api.context import ActionContext
+from plugin.api.deferred import Deferred
+from plugin.api.registry import HIDDEN, REGISTRY
 from plugin.config import Settings
-from plugin.context import ActionContext
-from plugin.deferred import Deferred
-from plugin.registry import HIDDEN, REGISTRY
 
 # The conftest's `api` fixture raises its ApiError (str() = the error text) on errors.
 Api = Any
@@ -81,7 +81,7 @@ def test_api_reflect_non_string_names_are_dropped(api: Api) -> None:
 
 
 def test_api_reflect_hidden_actions_are_not_revealed(api: Api) -> None:
-    from plugin.registry import action
+    from plugin.api.registry import action
 
     if "_testMiscHidden" not in HIDDEN:
 

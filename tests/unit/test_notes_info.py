@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from anki.collection import Collection
 
-from plugin.context import ActionContext
+from plugin.api.context import ActionContext
 from tests.unit.conftest import Api
 
 

@@ -11,8 +11,8 @@ import pytest
 from anki.collection import Collection
 from anki.scheduler_pb2 import CardAnswer
 
-from plugin import dispatch
-from plugin.context import ActionContext, Caller
+from plugin.api import dispatch
+from plugin.api.context import ActionContext, Caller
 
 # Errors come back as the conftest's ApiError, whose str() is the error text.
 

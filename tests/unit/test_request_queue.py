@@ -1,4 +1,4 @@
-"""Where requests run and in which order (plugin/request_queue.py)."""
+"""Where requests run and in which order (plugin/api/request_queue.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import plugin.actions  # noqa: F401
-from plugin.request_queue import RequestQueue, placement_of
+from plugin.api.request_queue import RequestQueue, placement_of
 
 
 def test_placement_follows_the_action_kind() -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from plugin.config import Settings
-from plugin.security import (
+from plugin.api.security import (
     OriginDecision,
     api_key_matches,
     decide_origin,
@@ -13,6 +12,7 @@ from plugin.security import (
     is_loopback_host,
     split_host_header,
 )
+from plugin.config import Settings
 
 DEFAULT = Settings()
 

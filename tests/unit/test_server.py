@@ -20,13 +20,13 @@ from typing import Any
 import pytest
 
 import plugin.actions  # noqa: F401  (fills the registry)
-from plugin import dispatch
+from plugin.api import dispatch
+from plugin.api.context import ActionContext, Caller
+from plugin.api.registry import HIDDEN, action
+from plugin.api.web import WebApp
 from plugin.config import Settings
-from plugin.context import ActionContext, Caller
 from plugin.http.parser import HttpRequest
 from plugin.http.server import CONTINUE, HttpResponse, HttpServer, Limits, Respond
-from plugin.registry import HIDDEN, action
-from plugin.web import WebApp
 
 MiB = 1024 * 1024
 VERSION_BODY = b'{"action": "version", "version": 6}'

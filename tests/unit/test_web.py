@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from anki.collection import Collection
 
-from plugin import dispatch
+from plugin.api import dispatch
+from plugin.api.context import ActionContext, Caller
+from plugin.api.deferred import Deferred
+from plugin.api.registry import HIDDEN, action
+from plugin.api.web import WebApp, parse_envelope
 from plugin.config import Settings
-from plugin.context import ActionContext, Caller
-from plugin.deferred import Deferred
 from plugin.http.parser import HttpRequest
 from plugin.http.server import HttpResponse
-from plugin.registry import HIDDEN, action
-from plugin.web import WebApp, parse_envelope
 
 if "_testEchoWeb" not in HIDDEN:
 
@@ -427,7 +427,7 @@ def test_other_actions_from_disallowed_origin_do_not_get_injection(web: Harness)
 
 
 def test_large_body_is_decoded_through_the_offload_hook() -> None:
-    from plugin.json_body import LARGE_BODY
+    from plugin.api.json_body import LARGE_BODY
 
     offloaded: list[str] = []
     replies: list[HttpResponse] = []
@@ -448,7 +448,7 @@ def test_large_body_is_decoded_through_the_offload_hook() -> None:
 
 
 def test_a_failure_after_offloading_still_answers() -> None:
-    from plugin.json_body import LARGE_BODY
+    from plugin.api.json_body import LARGE_BODY
 
     replies: list[HttpResponse] = []
 

@@ -16,13 +16,13 @@ from typing import Any
 
 import jsonschema
 
-from .api_log import ApiLog
-from .config import Settings
+from ..config import Settings
+from ..http.parser import HttpRequest
+from ..http.server import HttpResponse, Respond
 from .context import Caller
 from .dispatch import PERMISSION_ACTION, Reply
-from .http.parser import HttpRequest
-from .http.server import HttpResponse, Respond
 from .json_body import LARGE_BODY, parse_body
+from .log import ApiLog
 from .security import OriginDecision, decide_origin, host_refusal
 
 ENVELOPE_SCHEMA = {

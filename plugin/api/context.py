@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .config import Settings
+from ..config import Settings
 from .deferred import Deferred
 from .errors import CollectionUnavailable, MainWindowUnavailable
 

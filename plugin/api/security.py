@@ -9,7 +9,7 @@ import hmac
 import ipaddress
 from dataclasses import dataclass
 
-from .config import Settings
+from ..config import Settings
 
 LOCALHOST_ORIGIN = "http://localhost"
 # Origins let in whenever "http://localhost" is allowed (spec §A.6).

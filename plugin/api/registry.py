@@ -6,7 +6,7 @@ JSON schema of the params, the required and optional names, and the result schem
 The dispatcher, ``apiReflect``, the docs and the OpenAPI document all read from here,
 so the API surface has a single source.
 
-An action function takes the :class:`~plugin.context.ActionContext` as its first
+An action function takes the :class:`~plugin.api.context.ActionContext` as its first
 positional parameter, then its params as named parameters whose names are the
 wire names (camelCase, or snake_case where AnkiConnect uses it).
 """
