@@ -12,7 +12,7 @@ from typing import Any
 
 from ..api.context import ActionContext
 from ..api.registry import action
-from ..notes_builder import attach_media, find_deck_id, find_model, note_tags, set_note_fields
+from ..notes.builder import attach_media, find_deck_id, find_model, note_tags, set_note_fields
 from . import gui_browser, gui_review  # noqa: F401  (registers their actions)
 
 # AnkiConnect documents that Anki closes "about a second" after guiExitAnki answers,

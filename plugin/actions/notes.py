@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 from ..api.context import ActionContext
 from ..api.errors import ActionError
 from ..api.registry import action
-from ..notes_builder import BatchDuplicates, NoteDraft, attach_media, prepare_note
+from ..notes.builder import BatchDuplicates, NoteDraft, attach_media, prepare_note
 
 NoteObject = dict[str, Any]
 

@@ -14,7 +14,7 @@ from ..api.context import ActionContext
 from ..api.errors import ActionError
 from ..api.registry import action
 from ..collection_db import database, distinct_ids
-from ..notes_builder import find_note
+from ..notes.builder import find_note
 
 if TYPE_CHECKING:
     from anki.collection import Collection

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..api.context import ActionContext
 from ..api.errors import ActionError
 from ..api.registry import action
-from ..notes_builder import attach_media, find_note, note_tags, set_note_fields
+from ..notes.builder import attach_media, find_note, note_tags, set_note_fields
 from .notes_tags import replace_note_tags
 
 if TYPE_CHECKING:

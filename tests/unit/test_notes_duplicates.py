@@ -7,8 +7,8 @@ from anki.decks import DeckId
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plugin.notes_builder import NoteDraft
-from plugin.notes_duplicates import checksum_of, fast_fields_check, first_field_text
+from plugin.notes.builder import NoteDraft
+from plugin.notes.duplicates import checksum_of, fast_fields_check, first_field_text
 
 EXISTING = ["cat", "<b>dog</b>", "caf\u00e9", 'pic <img src="a.jpg">', "a&nbsp;b", "x y"]
 PROBES = [

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from hashlib import sha1
 from typing import TYPE_CHECKING
 
-from .collection_db import database
+from ..collection_db import database
 
 if TYPE_CHECKING:
     from anki.collection import Collection
 
-    from .notes_builder import NoteDraft
+    from .draft import NoteDraft
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,12 @@ import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .media_store import store_media
+from ..media_store import store_media
 
 if TYPE_CHECKING:
     from anki.notes import Note
 
-    from .api.context import ActionContext
+    from ..api.context import ActionContext
 
 MEDIA_KINDS = ("audio", "video", "picture")
 

@@ -5,7 +5,7 @@ GUI's guiAddCards share: the model and deck lookups with their exact error texts
 field matching (case-insensitive for addNote/canAdd*, case-sensitive for
 updateNoteFields/updateNote/guiAddCards), tags, the option type checks and the
 duplicate / empty / cloze check of §E.1. Media attachments live in
-:mod:`plugin.notes_media` and are re-exported here.
+:mod:`plugin.notes.media` and are re-exported here.
 
 Public functions:
 
@@ -25,14 +25,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .api.errors import ActionError, deck_not_found, model_not_found, note_not_found
-from .notes_duplicates import (
+from ..api.errors import ActionError, deck_not_found, model_not_found, note_not_found
+from .draft import NoteDraft
+from .duplicates import (
     BatchDuplicates,
     DuplicateScope,
     fast_fields_check,
     is_duplicate_in_scope,
 )
-from .notes_media import attach_media
+from .media import attach_media
 
 if TYPE_CHECKING:
     from anki.collection import Collection
@@ -61,17 +62,6 @@ DUPLICATE_ERROR = "cannot create note because it is a duplicate"
 UNKNOWN_ERROR = "cannot create note for unknown reason"
 
 NotetypeDict = dict[str, Any]
-
-
-@dataclass
-class NoteDraft:
-    """An unsaved note and the deck its cards go to."""
-
-    note: Note
-    deck_id: DeckId
-    deck_name: str
-    # The first field as Anki compares it, filled by the duplicate checks on first use.
-    compared_first_field: str | None = None
 
 
 @dataclass(frozen=True)

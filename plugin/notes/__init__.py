@@ -1,0 +1,1 @@
+"""Shared note helpers: building and checking new notes, duplicate checks, media attached to notes."""
