@@ -16,8 +16,8 @@ from typing import Literal
 from ..api.context import ActionContext
 from ..api.json_body import RawText
 from ..api.registry import action
-from ..media_names import existing_media_name
-from ..media_store import store_media
+from ..media.names import existing_media_name
+from ..media.store import store_media
 
 
 @action("media")

@@ -19,7 +19,7 @@ import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..media_store import store_media
+from ..media.store import store_media
 
 if TYPE_CHECKING:
     from anki.notes import Note

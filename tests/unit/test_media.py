@@ -15,8 +15,8 @@ from anki.collection import Collection
 from plugin.api import dispatch
 from plugin.api.context import ActionContext, Caller
 from plugin.api.errors import ActionError
-from plugin.media_names import anki_lowercases_new_names
-from plugin.media_store import load_media_bytes, store_media
+from plugin.media.names import anki_lowercases_new_names
+from plugin.media.store import load_media_bytes, store_media
 
 NO_SOURCE = 'You must provide a "data", "path", or "url" field.'
 

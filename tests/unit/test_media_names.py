@@ -9,7 +9,7 @@ import pytest
 from anki.collection import Collection
 
 from plugin.api.errors import ActionError
-from plugin.media_names import (
+from plugin.media.names import (
     anki_lowercases_new_names,
     anki_new_file_name,
     anki_normalized_name,

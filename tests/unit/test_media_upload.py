@@ -12,7 +12,7 @@ import pytest
 from anki import media_pb2
 from anki.collection import Collection
 
-from plugin.media_upload import LARGE_UPLOAD, prepare_large_upload
+from plugin.media.upload import LARGE_UPLOAD, prepare_large_upload
 
 
 def b64(size: int) -> tuple[bytes, str]:

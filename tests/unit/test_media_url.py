@@ -17,7 +17,7 @@ from anki.collection import Collection
 from plugin.api import dispatch
 from plugin.api.context import ActionContext
 from plugin.api.errors import ActionError
-from plugin.media_store import load_media_bytes
+from plugin.media.store import load_media_bytes
 
 BIG = 5000  # bytes served by /big and /big-stream
 
@@ -229,7 +229,7 @@ def test_url_bad_port_is_reported(web: ActionContext) -> None:
 
 
 def test_non_ascii_urls_are_percent_encoded_before_the_request() -> None:
-    from plugin.media_download import ascii_url
+    from plugin.media.download import ascii_url
 
     assert (
         ascii_url("https://example.com/audio?kanji=猫&kana=ねこ")

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .api.json_body import RawText
+from ..api.json_body import RawText
 
 LARGE_UPLOAD = 1024 * 1024  # base64 characters; smaller uploads take the plain path
 SLICE = 4 * 1024 * 1024  # characters decoded per C call (a multiple of 4)

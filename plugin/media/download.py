@@ -17,8 +17,8 @@ import urllib.parse
 import urllib.request
 from typing import IO, Any
 
-from .api.errors import ActionError
-from .config import Settings
+from ..api.errors import ActionError
+from ..config import Settings
 
 CHUNK_BYTES = 256 * 1024
 USER_AGENT = "AnkiConnect"

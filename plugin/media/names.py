@@ -18,7 +18,7 @@ import os
 import re
 import unicodedata
 
-from .api.errors import ActionError
+from ..api.errors import ActionError
 
 MAX_NAME_BYTES = 120
 MAX_EXTENSION_BYTES = 10

@@ -15,12 +15,12 @@ import os
 import stat
 from typing import Any
 
-from .api.context import ActionContext
-from .api.errors import ActionError
-from .api.json_body import RawText
-from .media_download import download
-from .media_names import anki_normalized_name, collision_candidates, invalid_name
-from .media_upload import prepare_large_upload
+from ..api.context import ActionContext
+from ..api.errors import ActionError
+from ..api.json_body import RawText
+from .download import download
+from .names import anki_normalized_name, collision_candidates, invalid_name
+from .upload import prepare_large_upload
 
 NO_SOURCE = 'You must provide a "data", "path", or "url" field.'
 
