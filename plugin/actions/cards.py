@@ -18,7 +18,7 @@ from anki.errors import NotFoundError
 from ..api.context import ActionContext
 from ..api.errors import ActionError, card_not_found
 from ..api.registry import action
-from ..collection_db import distinct_ids
+from ..collection.db import distinct_ids
 from .cards_info import CardInfo, CardInfoBuilder
 from .cards_lookup import (
     card_columns,

@@ -77,7 +77,7 @@ class CardInfoBuilder:
 
     def __init__(self, col: Collection) -> None:
         # Imported here: loading anki.template before anki.collection is a circular import.
-        from ..card_render import render_card
+        from ..collection.card_render import render_card
 
         self._render_card = render_card
         self.col = col

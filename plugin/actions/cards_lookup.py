@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from anki.utils import ids2str
 
 from ..api.errors import card_not_found
-from ..collection_db import chunks, database, distinct_ids
+from ..collection.db import chunks, database, distinct_ids
 
 if TYPE_CHECKING:
     # Not at run time: importing anki.cards before anki.collection is a circular import.

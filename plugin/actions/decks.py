@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypedDict, cast
 from ..api.context import ActionContext
 from ..api.errors import ActionError
 from ..api.registry import action
-from ..collection_db import database, distinct_ids, id_chunks
+from ..collection.db import database, distinct_ids, id_chunks
 from . import decks_config, packages  # noqa: F401  (register their actions)
 
 if TYPE_CHECKING:

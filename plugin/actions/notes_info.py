@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..api.context import ActionContext
 from ..api.errors import ActionError
 from ..api.registry import action
-from ..collection_db import database
+from ..collection.db import database
 
 if TYPE_CHECKING:
     from anki.collection import Collection

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..api.context import ActionContext
 from ..api.errors import ActionError
 from ..api.registry import action
-from ..collection_db import database, distinct_ids
+from ..collection.db import database, distinct_ids
 from ..notes.builder import find_note
 
 if TYPE_CHECKING:

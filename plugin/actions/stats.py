@@ -14,7 +14,7 @@ from typing import TypedDict
 
 from ..api.context import ActionContext
 from ..api.registry import action
-from ..collection_db import database, id_chunks
+from ..collection.db import database, id_chunks
 from . import stats_insert  # noqa: F401  (registers insertReviews)
 from .decks import deck_id_creating
 

@@ -14,7 +14,7 @@ from typing import Any
 from ..api.context import ActionContext
 from ..api.errors import ActionError
 from ..api.registry import action
-from ..collection_db import database, id_chunks
+from ..collection.db import database, id_chunks
 
 REVIEW_FIELDS = ("id", "cid", "usn", "ease", "ivl", "lastIvl", "factor", "time", "type")
 INSERT_REVIEW = f"insert into revlog ({', '.join(REVIEW_FIELDS)}) values ({', '.join('?' * len(REVIEW_FIELDS))})"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from hashlib import sha1
 from typing import TYPE_CHECKING
 
-from ..collection_db import database
+from ..collection.db import database
 
 if TYPE_CHECKING:
     from anki.collection import Collection

@@ -37,7 +37,7 @@ def test_built_package_installs_and_serves(tmp_path: Path) -> None:
         "config.json",
         "config.md",
         "entry_point.py",
-        "server.py",
+        "http/server.py",
         "actions/__init__.py",
     ):
         assert required in names

@@ -5,7 +5,7 @@ from __future__ import annotations
 from anki import hooks
 from anki.collection import Collection
 
-from plugin.card_render import render_card
+from plugin.collection.card_render import render_card
 
 
 def add(col: Collection, model: str, **fields: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .api.errors import CollectionUnavailable
+from ..api.errors import CollectionUnavailable
 
 if TYPE_CHECKING:
     from anki.collection import Collection

@@ -1,0 +1,1 @@
+"""Shared helpers over Anki's collection: database reads in chunks, card rendering."""
