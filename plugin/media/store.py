@@ -96,7 +96,7 @@ def decode_base64(data: str | RawText) -> bytes:
 
     Characters outside the base64 alphabet are skipped, a wrong length gives
     ``Incorrect padding`` and similar binascii texts. Large well-formed uploads never
-    get here: :mod:`.media_upload` decodes them in slices straight into Anki's request.
+    get here: :mod:`.upload` decodes them in slices straight into Anki's request.
     """
     return base64.b64decode(data.view if isinstance(data, RawText) else data)
 

@@ -388,7 +388,7 @@ def test_path_refuses_a_fifo_instead_of_blocking(ctx: ActionContext, tmp_path: P
     )
 
 
-# --- media_store functions used by the notes code ----------------------------------------
+# --- plugin.media.store functions used by the notes code ----------------------------------------
 
 
 def test_load_media_bytes_precedence_and_errors(ctx: ActionContext, source_file: Path) -> None:
