@@ -9,12 +9,41 @@ removed template's cards are deleted, the notes stay.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ..api.context import ActionContext
 from ..api.errors import ActionError
 from ..api.registry import action
-from .models_common import editable_model, find_field, find_template, has_template, save_model
+from .models_common import (
+    NotetypeDict,
+    editable_model,
+    find_field,
+    find_template,
+    has_template,
+    save_model,
+)
+
+# Each edit takes a private copy of the note type, finds the template or field by its
+# exact name (raising the not-found texts in the original's order: model, then the
+# template or field), changes it, and saves the copy only if the block raised nothing.
+
+
+Part = dict[str, Any]  # one card template or one field of a note type
+
+
+@contextmanager
+def _editing(
+    ctx: ActionContext,
+    model_name: str,
+    find: Callable[[NotetypeDict, str, str], Part],
+    part_name: str,
+) -> Iterator[tuple[NotetypeDict, Part]]:
+    notetype = editable_model(ctx.col, model_name)
+    yield notetype, find(notetype, model_name, part_name)
+    save_model(ctx.col, notetype)
+
 
 # --- card templates -----------------------------------------------------------------
 
@@ -24,10 +53,8 @@ def modelTemplateRename(
     ctx: ActionContext, modelName: str, oldTemplateName: str, newTemplateName: str
 ) -> None:
     """Rename a card template; its cards keep their place."""
-    notetype = editable_model(ctx.col, modelName)
-    template = find_template(notetype, modelName, oldTemplateName)
-    template["name"] = newTemplateName
-    save_model(ctx.col, notetype)
+    with _editing(ctx, modelName, find_template, oldTemplateName) as (_, template):
+        template["name"] = newTemplateName
 
 
 @action("models")
@@ -35,11 +62,8 @@ def modelTemplateReposition(
     ctx: ActionContext, modelName: str, templateName: str, index: int
 ) -> None:
     """Move a card template to the 0-based position `index` (a Python list insert)."""
-    col = ctx.col
-    notetype = editable_model(col, modelName)
-    template = find_template(notetype, modelName, templateName)
-    col.models.reposition_template(notetype, template, index)
-    save_model(col, notetype)
+    with _editing(ctx, modelName, find_template, templateName) as (notetype, template):
+        ctx.col.models.reposition_template(notetype, template, index)
 
 
 @action("models")
@@ -63,11 +87,8 @@ def modelTemplateAdd(ctx: ActionContext, modelName: str, template: dict[str, Any
 @action("models")
 def modelTemplateRemove(ctx: ActionContext, modelName: str, templateName: str) -> None:
     """Remove a card template and its cards (the notes stay); the last one cannot go."""
-    col = ctx.col
-    notetype = editable_model(col, modelName)
-    template = find_template(notetype, modelName, templateName)
-    col.models.remove_template(notetype, template)
-    save_model(col, notetype)
+    with _editing(ctx, modelName, find_template, templateName) as (notetype, template):
+        ctx.col.models.remove_template(notetype, template)
 
 
 # --- fields -------------------------------------------------------------------------
@@ -78,21 +99,15 @@ def modelFieldRename(
     ctx: ActionContext, modelName: str, oldFieldName: str, newFieldName: str
 ) -> None:
     """Rename a field; Anki updates the templates that show it and notes keep their content."""
-    col = ctx.col
-    notetype = editable_model(col, modelName)
-    field = find_field(notetype, modelName, oldFieldName)
-    col.models.rename_field(notetype, field, newFieldName)
-    save_model(col, notetype)
+    with _editing(ctx, modelName, find_field, oldFieldName) as (notetype, field):
+        ctx.col.models.rename_field(notetype, field, newFieldName)
 
 
 @action("models")
 def modelFieldReposition(ctx: ActionContext, modelName: str, fieldName: str, index: int) -> None:
     """Move a field to the 0-based position `index`; notes' content moves with it."""
-    col = ctx.col
-    notetype = editable_model(col, modelName)
-    field = find_field(notetype, modelName, fieldName)
-    col.models.reposition_field(notetype, field, index)
-    save_model(col, notetype)
+    with _editing(ctx, modelName, find_field, fieldName) as (notetype, field):
+        ctx.col.models.reposition_field(notetype, field, index)
 
 
 @action("models")
@@ -122,11 +137,8 @@ def modelFieldAdd(
 @action("models")
 def modelFieldRemove(ctx: ActionContext, modelName: str, fieldName: str) -> None:
     """Remove a field and its content from every note of the type; the last one cannot go."""
-    col = ctx.col
-    notetype = editable_model(col, modelName)
-    field = find_field(notetype, modelName, fieldName)
-    col.models.remove_field(notetype, field)
-    save_model(col, notetype)
+    with _editing(ctx, modelName, find_field, fieldName) as (notetype, field):
+        ctx.col.models.remove_field(notetype, field)
 
 
 # --- field display settings -----------------------------------------------------------
@@ -137,12 +149,10 @@ def modelFieldRemove(ctx: ActionContext, modelName: str, fieldName: str) -> None
 @action("models", loose=("font",))
 def modelFieldSetFont(ctx: ActionContext, modelName: str, fieldName: str, font: str) -> None:
     """Set the editor font family of a field."""
-    notetype = editable_model(ctx.col, modelName)
-    field = find_field(notetype, modelName, fieldName)
-    if not isinstance(font, str):
-        raise ActionError(f"font should be a string: {font}")
-    field["font"] = font
-    save_model(ctx.col, notetype)
+    with _editing(ctx, modelName, find_field, fieldName) as (_, field):
+        if not isinstance(font, str):
+            raise ActionError(f"font should be a string: {font}")
+        field["font"] = font
 
 
 @action("models", loose=("fontSize",))
@@ -150,13 +160,11 @@ def modelFieldSetFontSize(
     ctx: ActionContext, modelName: str, fieldName: str, fontSize: int
 ) -> None:
     """Set the editor font size of a field."""
-    notetype = editable_model(ctx.col, modelName)
-    field = find_field(notetype, modelName, fieldName)
-    # bool is an int subclass in Python, but `true` is no font size.
-    if not isinstance(fontSize, int) or isinstance(fontSize, bool):
-        raise ActionError(f"fontSize should be an integer: {fontSize}")
-    field["size"] = fontSize
-    save_model(ctx.col, notetype)
+    with _editing(ctx, modelName, find_field, fieldName) as (_, field):
+        # bool is an int subclass in Python, but `true` is no font size.
+        if not isinstance(fontSize, int) or isinstance(fontSize, bool):
+            raise ActionError(f"fontSize should be an integer: {fontSize}")
+        field["size"] = fontSize
 
 
 @action("models", loose=("description",))
