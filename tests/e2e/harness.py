@@ -132,6 +132,25 @@ def write_prefs(base_dir: Path, profile: str = PROFILE_NAME) -> Path:
     return path
 
 
+def update_profile(
+    base_dir: Path, changes: Mapping[str, Any], profile: str = PROFILE_NAME
+) -> dict[str, Any]:
+    """Change keys of a profile's row in ``prefs21.db`` (Anki must not be running)."""
+    path = base_dir / "prefs21.db"
+    db = sqlite3.connect(path)
+    try:
+        row = db.execute("select data from profiles where name = ?", (profile,)).fetchone()
+        data = {**(pickle.loads(row[0]) if row else profile_conf()), **changes}
+        db.execute(
+            "insert or replace into profiles values (?, ?)",
+            (profile, pickle.dumps(data, protocol=4)),
+        )
+        db.commit()
+    finally:
+        db.close()
+    return data
+
+
 def collection_path(base_dir: Path, profile: str = PROFILE_NAME) -> Path:
     return base_dir / profile / "collection.anki2"
 
