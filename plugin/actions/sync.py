@@ -117,7 +117,8 @@ class _Session:
                 raise SyncFailed(failure_text(error)) from error
             _remember_server(mw, output)
             check_required(output)
-            _started_media(mw, self.media)
+            if mw.col is not None:  # else the profile was closed meanwhile
+                _after_success(mw, self.media)
         finally:
             self._refresh()
 
@@ -131,11 +132,11 @@ class _Session:
         if col is not None:
             col._load_scheduler()  # the scheduler version may have changed
             col.models._clear_cache()
-        gui_hooks.sync_did_finish()
+        gui_hooks.sync_did_finish()  # always, as it pairs with sync_will_start
         if col is not None:
             mw.reset()
-        mw.toolbar.redraw()
-        mw.flags.require_refresh()
+            mw.toolbar.redraw()
+            mw.flags.require_refresh()
 
 
 def _remember_server(mw: Any, output: Any) -> None:
@@ -144,7 +145,7 @@ def _remember_server(mw: Any, output: Any) -> None:
         mw.pm.set_current_sync_url(output.new_endpoint)
 
 
-def _started_media(mw: Any, media: bool) -> None:
+def _after_success(mw: Any, media: bool) -> None:
     from aqt.utils import tooltip, tr
 
     tooltip(parent=mw, msg=tr.sync_collection_complete())

@@ -122,6 +122,20 @@ def test_an_edit_on_the_second_reaches_the_first(setup: Setup) -> None:
     assert fronts(first, tag) == [f"{tag} edited"]
 
 
+def test_sync_in_a_batch_and_from_another_add_on(setup: Setup) -> None:
+    first, second = setup.first, setup.second
+    tag = new_tag()
+    # The batch's next item runs once the sync has answered.
+    first.invoke("addNotes", notes=[basic(f"{tag} batch", tag)])
+    find = {"action": "findNotes", "params": {"query": f"tag:{tag}"}}
+    replies = first.invoke("multi", actions=[{"action": "sync"}, find])
+    assert replies[0] is None and len(replies[1]) == 1
+    # In process the caller waits for the answer, as for every in-process action.
+    in_process = anki_eval(second, 'result = mw.ankiconnect.invoke("sync")')
+    assert in_process == {"result": None, "error": None}
+    assert fronts(second, tag) == [f"{tag} batch"]
+
+
 def test_requests_during_a_sync_protocol_at_once_collection_after(setup: Setup) -> None:
     first = setup.first
     tag = new_tag()
