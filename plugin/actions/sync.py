@@ -42,7 +42,9 @@ def sync(ctx: ActionContext) -> Deferred[None] | None:
     `version`) are served meanwhile; other requests wait their turn. A collection that
     needs a full sync (after a note-type change, or on first contact with a server that
     has other content) is left alone with an error; use Anki's Sync button to choose
-    upload or download.
+    upload or download. A failed exchange (server unreachable, login refused, no answer
+    within the profile's network timeout) leaves the collection as it was, its changes
+    waiting for the next sync, and the profile logged in.
     """
     mw = ctx.mw
     col = ctx.col
