@@ -99,7 +99,8 @@ class _Session:
         from aqt.utils import tr
 
         mw = self.mw
-        mw.progress.start(label=tr.sync_checking(), title=tr.qt_misc_sync())
+        # (no `title`: Anki 24.06 does not take one)
+        mw.progress.start(label=tr.sync_checking())
         self._progress = True
         # Anki's own poller: progress text, and the user's cancel aborts the exchange.
         self._timer = QTimer(mw)
