@@ -9,9 +9,9 @@ original's error instead of the upload/download question, and errors are answere
 instead of shown in a message box.
 
 The progress window matters beyond showing progress: Anki's own timers do not fire
-while one is shown, so nothing on the main thread asks for the collection (and
-waits on the backend's lock) while the network exchange holds it. The progress
-window appears only when a sync takes longer than Anki's usual delay.
+while a progress window is active, so nothing on the main thread asks for the
+collection (and waits on the backend's lock) while the network exchange holds it.
+It becomes visible only when a sync takes longer than Anki's usual delay.
 """
 
 from __future__ import annotations
@@ -77,7 +77,10 @@ def sync(ctx: ActionContext) -> Deferred[None] | None:
             reply.resolve(None)
 
     session.show_progress()
-    ctx.run_in_background(exchange, done)
+    try:
+        ctx.run_in_background(exchange, done)
+    except Exception as exc:  # the worker refused the job: close the window all the same
+        done(None, exc)
     return reply
 
 
