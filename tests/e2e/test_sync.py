@@ -117,9 +117,29 @@ def test_an_edit_on_the_second_reaches_the_first(setup: Setup) -> None:
     second.invoke("updateNoteFields", note={"id": note_id, "fields": {"Front": f"{tag} edited"}})
 
     synced(second)
+    anki_eval(first, RECORD_SYNC_EVENTS)
     synced(first)
 
     assert fronts(first, tag) == [f"{tag} edited"]
+    # Anki's own sync hooks ran and its window was redrawn, as after its Sync button.
+    events = anki_eval(first, "result = mw._sync_test_events")
+    assert events[:3] == ["sync_will_start", "sync_did_finish", "reset"]
+
+
+RECORD_SYNC_EVENTS = """
+from aqt import gui_hooks
+if not hasattr(mw, "_sync_test_events"):
+    events = mw._sync_test_events = []
+    gui_hooks.sync_will_start.append(lambda: events.append("sync_will_start"))
+    gui_hooks.sync_did_finish.append(lambda: events.append("sync_did_finish"))
+    original_reset = mw.reset
+    def reset(*args, **kwargs):
+        events.append("reset")
+        return original_reset(*args, **kwargs)
+    mw.reset = reset
+mw._sync_test_events.clear()
+result = True
+"""
 
 
 def test_sync_in_a_batch_and_from_another_add_on(setup: Setup) -> None:
