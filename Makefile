@@ -1,6 +1,7 @@
 # Developer commands. Anki's version is pinned only in pyproject.toml; `venv` reads it there.
 #   make venv     .venv with the [anki,test,lint] extras (fast no-op when up to date)
-#   make run      Anki with the add-on on 127.0.0.1:8765 (demo profile in ./demo-base)
+#   make run      Anki with the add-on on 127.0.0.1:8765 (demo profile in ./demo-base;
+#                 RUN_ARGS=--sync-server adds a local sync server, the profile logged in)
 #   make test     all tests (PYTEST_ARGS='-m "not e2e"' for the quick ones)
 #   make test-oldest  the tests again in the oldest supported Anki
 #   make lint     ruff + mypy
@@ -33,7 +34,7 @@ export READ_REQUIREMENTS
 .PHONY: help venv run test test-oldest lint format package bench clean
 
 help:
-	@sed -n '2,9p' Makefile | sed 's/^# *//'
+	@sed -n '2,9p' Makefile | sed 's/^#   //'
 
 venv: $(STAMP)
 

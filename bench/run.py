@@ -2,8 +2,9 @@
 
 Prints every figure of design.md §6 / the performance issue: request latency (new
 connection each, and keep-alive), simultaneous clients, addNotes, storeMediaFile,
-notesInfo/cardsInfo over 10,000 notes, and idle CPU. Each figure is measured
-``--repeat`` times and printed as min/median/max.
+notesInfo/cardsInfo over 10,000 notes, `sync` of 10,000 new notes to Anki's own sync
+server (started on loopback; media sync off, so the figure is the collection's), and
+idle CPU. Each figure is measured ``--repeat`` times and printed as min/median/max.
 
     .venv/bin/python bench/run.py             # full run (a few minutes)
     .venv/bin/python bench/run.py --quick     # CI smoke: small sizes, fails only on
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -23,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.e2e.harness import AnkiInstance  # noqa: E402
+from tests.e2e.sync_server import SyncServer, log_in  # noqa: E402
 
 MONITOR_CODE = """
 import time
@@ -193,8 +196,11 @@ def during(background: Callable[[], Any], probe: Callable[[], float]) -> tuple[A
 
 
 class Bench:
-    def __init__(self, anki: AnkiInstance, quick: bool, repeat: int) -> None:
+    def __init__(
+        self, anki: AnkiInstance, quick: bool, repeat: int, *, syncs: bool = False
+    ) -> None:
         self.anki = anki
+        self.syncs = syncs  # the profile is logged in to a sync server (see logged_in)
         self.client = Client(anki.port)
         self.quick = quick
         self.repeat = repeat
@@ -222,6 +228,8 @@ class Bench:
             self.add_notes(round_)
             self.media()
             self.info()
+            if self.syncs:
+                self.sync(round_)
             self.idle()
 
     def latency(self) -> None:
@@ -299,6 +307,18 @@ class Bench:
         cards = self.client.once("cardsInfo", {"cards": card_ids})
         self.record(f"cardsInfo {len(cards)} s", time.perf_counter() - started)
 
+    def sync(self, round_: int) -> None:
+        size = 1000 if self.quick else 10000
+        self.client.once("sync")  # what earlier steps added goes up first, unmeasured
+        self.client.once("addNotes", {"notes": basic_notes(size, f"sync{round_}x{size}")})
+        self.eval(MONITOR_RESET)
+        started = time.perf_counter()
+        _, probes = during(lambda: self.client.once("sync"), self.version_ms)
+        self.record(f"sync {size} notes s", time.perf_counter() - started)
+        self.record(f"sync {size} notes main-thread max block ms", self.eval(MONITOR_READ) * 1000)
+        if probes:
+            self.record(f"sync {size} notes concurrent version max ms", max(probes))
+
     def idle(self) -> None:
         pid = self.anki.process.pid
         seconds = 3 if self.quick else 10
@@ -324,6 +344,7 @@ class Bench:
             "addNotes 1000 notes/s": ("min", 300.0),
             "addNotes 1000 concurrent version max ms": ("max", 1000.0),
             "storeMediaFile 5 MiB s": ("max", 30.0),
+            "sync 1000 notes main-thread max block ms": ("max", 1000.0),
         }
         for name, (kind, limit) in limits.items():
             values = self.figures.get(name)
@@ -334,6 +355,16 @@ class Bench:
                 self.failures.append(f"{name}: {value:.3f} (limit {kind} {limit})")
 
 
+@contextlib.contextmanager
+def logged_in(anki: AnkiInstance, server_dir: Path) -> Iterator[SyncServer]:
+    """Start Anki's sync server and ``anki`` logged in to it (its collection uploaded)."""
+    with SyncServer(server_dir) as server:
+        anki.prepare()
+        log_in(anki.base_dir, server.endpoint, full_sync="upload", sync_media=False)
+        anki.start()
+        yield server
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small CI smoke run")
@@ -342,15 +373,15 @@ def main() -> int:
     repeat = args.repeat or (1 if args.quick else 3)
     with tempfile.TemporaryDirectory(prefix="ankiconnect-bench-") as tmp:
         anki = AnkiInstance(Path(tmp) / "base")
-        anki.start()
-        try:
-            bench = Bench(anki, args.quick, repeat)
-            bench.run()
-            bench.report()
-            if args.quick:
-                bench.check_gross_regressions()
-        finally:
-            anki.stop()
+        with logged_in(anki, Path(tmp) / "sync-server"):
+            try:
+                bench = Bench(anki, args.quick, repeat, syncs=True)
+                bench.run()
+                bench.report()
+                if args.quick:
+                    bench.check_gross_regressions()
+            finally:
+                anki.stop()
     for failure in bench.failures:
         print(f"GROSS REGRESSION: {failure}")
     return 1 if bench.failures else 0

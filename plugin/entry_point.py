@@ -147,6 +147,8 @@ class AnkiConnectService:
             save_settings=self.save_settings,
             ask_permission=self.ask_permission,
             current_settings=lambda: self.settings,
+            # in-process callers wait for the answer, as they do for every action
+            run_in_background=None if caller.in_process else self._run_in_background,
         )
 
     def run_request(
@@ -223,6 +225,11 @@ class AnkiConnectService:
         self._refresh_waiting_since = None
         if self.server is None:
             return  # shutting down: the window's widgets may already be gone
+        if len(self.queue):
+            # A job holds the collection (a sync's exchange, a long batch): reading it
+            # here would block the main thread until it ends. The job's end schedules
+            # another refresh.
+            return
         col = self.mw.col
         if col is None:
             return

@@ -7,4 +7,4 @@ from __future__ import annotations
 import anki.collection  # noqa: F401
 
 from ..api import dispatch  # noqa: F401  (registers `multi`)
-from . import cards, decks, gui, media, misc, models, notes, stats  # noqa: F401
+from . import cards, decks, gui, media, misc, models, notes, stats, sync  # noqa: F401

@@ -1,4 +1,5 @@
-"""Miscellaneous actions (spec §B "Miscellaneous"): version, reflection, profiles, sync."""
+"""Miscellaneous actions (spec §B "Miscellaneous"): version, reflection, profiles
+(`sync` has a module of its own: actions/sync.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from typing import Any
 
 from ..api.context import ActionContext
 from ..api.deferred import Deferred
-from ..api.errors import ActionError
 from ..api.registry import REGISTRY, action
 from ..config import settings_from
 
@@ -137,22 +137,3 @@ def reloadCollection(ctx: ActionContext) -> None:
     """Reload the collection's state in Anki's windows (after outside changes)."""
     ctx.col  # noqa: B018  (raises "collection is not available" when closed)
     ctx.mw.reset()
-
-
-@action("misc", runs="gui")
-def sync(ctx: ActionContext) -> None:
-    """Synchronize the collection with AnkiWeb, then let Anki's window sync too."""
-    mw = ctx.mw
-    col = ctx.col
-    auth = mw.pm.sync_auth()
-    if auth is None:
-        raise ActionError("sync: auth not configured")
-    output = col.sync_collection(auth, mw.pm.media_syncing_enabled())
-    required = output.required
-    allowed = (output.NO_CHANGES, output.NORMAL_SYNC)
-    if required not in allowed:
-        raise ActionError(
-            f"Sync status {required} not one of {list(allowed)} - see "
-            "SyncCollectionResponse.ChangesRequired for list of sync statuses"
-        )
-    mw.on_sync_button_clicked()

@@ -18,6 +18,8 @@ from .errors import CollectionUnavailable, MainWindowUnavailable
 if TYPE_CHECKING:
     from anki.collection import Collection
 
+    from .request_queue import BackgroundRunner
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -58,6 +60,10 @@ class ActionContext:
     # The settings as they are now (``settings`` is the snapshot taken when the
     # request arrived; an answer that comes later must build on the current ones).
     current_settings: Callable[[], Settings] | None = None
+    # Run long work that holds the collection (a sync's network exchange) on Anki's
+    # collection worker and call back on the main thread; None where the caller
+    # waits instead (in-process calls, unit tests).
+    run_in_background: BackgroundRunner | None = None
 
     def latest_settings(self) -> Settings:
         return self.current_settings() if self.current_settings is not None else self.settings

@@ -6,6 +6,11 @@ Anki's window or the server; GUI work runs on the main thread; protocol answers
 touch the collection or the GUI are executed one at a time in arrival order, so a
 GUI action never waits on the collection lock held by one of our background jobs
 and clients see the same ordering the original's single thread gave them.
+
+A main-thread job may answer later: ``sync`` starts on the main thread, hands its
+network exchange to the collection worker and answers when it ends. The queue waits
+for that answer, so the requests behind it keep their order (and none of them blocks
+the main thread on the collection lock the exchange holds).
 """
 
 from __future__ import annotations

@@ -132,6 +132,33 @@ def write_prefs(base_dir: Path, profile: str = PROFILE_NAME) -> Path:
     return path
 
 
+def read_profile(base_dir: Path, profile: str = PROFILE_NAME) -> dict[str, Any]:
+    """A profile's row of ``prefs21.db`` ({} if there is none)."""
+    db = sqlite3.connect(base_dir / "prefs21.db")
+    try:
+        row = db.execute("select data from profiles where name = ?", (profile,)).fetchone()
+    finally:
+        db.close()
+    return dict(pickle.loads(row[0])) if row else {}
+
+
+def update_profile(
+    base_dir: Path, changes: Mapping[str, Any], profile: str = PROFILE_NAME
+) -> dict[str, Any]:
+    """Change keys of a profile's row in ``prefs21.db`` (Anki must not be running)."""
+    data = {**(read_profile(base_dir, profile) or profile_conf()), **changes}
+    db = sqlite3.connect(base_dir / "prefs21.db")
+    try:
+        db.execute(
+            "insert or replace into profiles values (?, ?)",
+            (profile, pickle.dumps(data, protocol=4)),
+        )
+        db.commit()
+    finally:
+        db.close()
+    return data
+
+
 def collection_path(base_dir: Path, profile: str = PROFILE_NAME) -> Path:
     return base_dir / profile / "collection.anki2"
 
