@@ -51,6 +51,9 @@ def test_built_package_installs_and_serves(tmp_path: Path) -> None:
         "webBindPort": 8765,
         "webCorsOriginList": ["http://localhost"],
         "ignoreOriginList": [],
+        "ankiPagesAllow": [],
+        "allowFilePathsFromWeb": False,
+        "mediaUrlAllowPrivateFromWeb": False,
     }
 
     instance = AnkiInstance(
