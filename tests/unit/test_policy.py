@@ -394,9 +394,7 @@ def test_anki_page_read_runs(app: Any) -> None:
     assert app.callers[0].kind == "anki_page"
 
 
-def test_multi_from_an_anki_page_with_one_write_is_refused_whole(
-    app: Any, col: Collection
-) -> None:
+def test_multi_from_an_anki_page_with_one_write_is_refused_whole(app: Any, col: Collection) -> None:
     body = {
         "action": "multi",
         "version": 6,
