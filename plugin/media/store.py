@@ -132,10 +132,10 @@ def _check_path_allowed(ctx: ActionContext) -> None:
         if file_path_refusal(ctx.settings, ctx.caller, "path") is None:
             return
         raise ActionError(
-            'reading media from a "path" is only allowed for local tools (requests'
-            " without an Origin header): web pages, browser extensions and Anki's pages"
-            ' may not read files on this computer; send the content as "data" instead,'
-            f" or set {FILE_PATHS_SETTING} to true to allow it"
+            'reading media from a "path" is only allowed for local tools (setting'
+            ' mediaAllowPath is "local": requests without an Origin header); web pages,'
+            " browser extensions and Anki's pages may not read files on this computer:"
+            f' send the content as "data" instead, or set {FILE_PATHS_SETTING} to true'
         )
     if not ctx.caller.is_local_tool:
         raise ActionError(

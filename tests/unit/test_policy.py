@@ -422,3 +422,24 @@ def test_other_loopback_pages_and_extensions_still_write(app: Any, col: Collecti
         body = {"action": "createDeck", "version": 6, "params": {"deck": deck}}
         assert app.one(body, origin=origin).status == 200
         assert col.decks.id_for_name(deck) is not None
+
+
+def test_media_path_from_a_web_origin_follows_allow_file_paths_from_web(
+    col: Collection, tmp_path: Path
+) -> None:
+    from plugin.api.context import ActionContext
+    from plugin.api.errors import ActionError
+    from plugin.media.store import store_media
+
+    source = tmp_path / "host.bin"
+    source.write_bytes(b"host file")
+    web = Caller(origin=EXTENSION, remote="127.0.0.1")
+    refused = ActionContext(get_collection=lambda: col, caller=web)
+    with pytest.raises(ActionError, match="allowFilePathsFromWeb"):
+        store_media(refused, "host.bin", path=str(source))
+    allowed = ActionContext(
+        get_collection=lambda: col,
+        caller=web,
+        settings=settings_from({"allowFilePathsFromWeb": True}),
+    )
+    assert store_media(allowed, "host.bin", path=str(source)) == "host.bin"
