@@ -128,8 +128,8 @@ def is_anki_page_url(value: str | None, anki_ports: Collection[int] | None) -> b
     means it is not known (yet), and then every loopback http page counts, which
     can only restrict more callers, never fewer.
     """
-    if not value:
-        return False
+    if not value or not value[:8].lower().startswith(("http://", "https://")):
+        return False  # cheap for the usual callers (no Origin, extensions)
     try:
         parts = urllib.parse.urlsplit(value.strip())
         port = parts.port

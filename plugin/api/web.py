@@ -212,7 +212,11 @@ class WebApp:
         caller = Caller(origin=origin, remote=request.remote, anki_page=anki_page)
         # Judged on the whole envelope before anything runs, so a `multi` holding one
         # write among reads is refused as a whole rather than half done.
-        refusal = effect_refusal(settings, caller, request_effects(envelope, _effect_of))
+        refusal = (
+            effect_refusal(settings, caller, request_effects(envelope, _effect_of))
+            if anki_page
+            else None
+        )
         if refusal is not None:
             self._record(origin, action, 0.0, refusal, 403)
             respond(json_response(cors_origin, {"result": None, "error": refusal}, 403))
