@@ -443,3 +443,19 @@ def test_media_path_from_a_web_origin_follows_allow_file_paths_from_web(
         settings=settings_from({"allowFilePathsFromWeb": True}),
     )
     assert store_media(allowed, "host.bin", path=str(source)) == "host.bin"
+
+
+def test_through_a_proxy_public_targets_go_and_private_ones_are_refused(
+    listener: _Listener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With http_proxy set, the proxy connects: the target name is checked before."""
+    for name in ("no_proxy", "NO_PROXY", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{listener.port}")
+    # a private target is refused before anything reaches the proxy
+    with pytest.raises(Exception, match="download refused"):
+        download("http://10.0.0.1/internal", Settings(), public_only=True)
+    assert listener.hits == []
+    # a public target goes to the proxy the user configured (here: the listener)
+    assert download("http://93.184.216.34/a.mp3", Settings(), public_only=True) == (b"local secret")
+    assert listener.hits == ["http://93.184.216.34/a.mp3"]
