@@ -27,7 +27,8 @@ from .support import anki_eval, http_request, json_body, wait_for
 pytestmark = pytest.mark.e2e
 
 EXTENSION = "chrome-extension://likgccmbimhjbgkjambclfkhldnlhbnn"
-REVIEWER_TIMEOUT = 60.0  # QtWebEngine's first page load on a loaded 2-core machine
+REPORT_TIMEOUT = 20.0  # QtWebEngine's first page load on a loaded 2-core machine
+REVIEW_ATTEMPTS = 3
 
 
 class Listener:
@@ -111,6 +112,25 @@ def _template_script(api_port: int, report_port: int, deck: str) -> str:
 </script>"""
 
 
+def _review_until_reported(anki: AnkiInstance, deck: str, listener: Listener) -> None:
+    """Open the reviewer on ``deck`` until the card's script has reported.
+
+    On a loaded machine Anki's reviewer page now and then runs its first
+    `_showQuestion` before reviewer.js has loaded ("_showQuestion is not defined" in
+    the log) and the card is never shown; leaving and re-entering the reviewer
+    loads the page again.
+    """
+    for _attempt in range(REVIEW_ATTEMPTS):
+        assert anki.invoke("guiDeckReview", name=deck) is True
+        try:
+            wait_for(lambda: listener.posts, timeout=REPORT_TIMEOUT, what="the report")
+            return
+        except AssertionError:
+            anki_eval(anki, "mw.moveToState('overview')")
+    state = anki_eval(anki, "result = [mw.state, mw.reviewer.card and mw.reviewer.card.id]")
+    raise AssertionError(f"no report; state {state}; log:\n{anki.log_since_launch[-3000:]}")
+
+
 def test_card_template_in_the_reviewer_may_read_but_not_write(
     anki_factory: Any, listener: Listener
 ) -> None:
@@ -136,8 +156,7 @@ def test_card_template_in_the_reviewer_may_read_but_not_write(
         "addNote",
         note={"deckName": deck, "modelName": model, "fields": {"Front": "q", "Back": "a"}},
     )
-    assert anki.invoke("guiDeckReview", name=deck) is True
-    wait_for(lambda: listener.posts, timeout=REVIEWER_TIMEOUT, what="the template's report")
+    _review_until_reported(anki, deck, listener)
     report = json.loads(listener.posts[0])
     media_port = anki_eval(anki, "result = mw.mediaServer.getPort()")
     # the script ran in Anki's own page, served by its media server
