@@ -37,6 +37,10 @@ class Settings:
     mediaAllowPath: str = "local"  # "always" | "local" | "never": storeMediaFile `path`
     mediaAllowUrl: bool = True  # storeMediaFile `url` (http/https only)
     mediaMaxDownloadSize: int = 256 * MiB
+    # --- what hostile content may do (docs/security.md); secure by default ---
+    ankiPagesAllow: tuple[str, ...] = ()  # effects beyond "reads" for Anki's own pages
+    allowFilePathsFromWeb: bool = False  # file paths from callers with an Origin
+    mediaUrlAllowPrivateFromWeb: bool = False  # `url` to loopback/LAN for web origins
 
     @property
     def cors_origins(self) -> tuple[str, ...]:
@@ -71,7 +75,7 @@ def settings_from(
     for key, value in (user_config or {}).items():
         if key in SETTING_NAMES:
             values[key] = value
-    for key in ("webCorsOriginList", "ignoreOriginList", "webAllowedHosts"):
+    for key in ("webCorsOriginList", "ignoreOriginList", "webAllowedHosts", "ankiPagesAllow"):
         if key in values:
             values[key] = _as_strings(values[key])
     for key in (

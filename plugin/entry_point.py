@@ -5,7 +5,6 @@ Every hook we attach is registered in :func:`run`, in one visible block.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -19,7 +18,9 @@ from . import actions as _actions  # noqa: F401  (fills the registry)
 from .api import dispatch
 from .api.context import ActionContext, Caller
 from .api.deferred import Deferred
+from .api.effects import Effect
 from .api.log import ApiLog
+from .api.registry import Runs, register_hidden_action
 from .api.request_queue import RequestQueue, placement_of
 from .api.security import is_loopback_host
 from .api.web import WebApp
@@ -49,9 +50,14 @@ class AnkiConnectService:
         self.listen_error: str | None = None
         self.api_log = ApiLog(self.settings.apiLogPath) if self.settings.apiLogPath else None
         self.web = WebApp(
-            lambda: self.settings, self.run_request, self.api_log, offload=self._offload
+            lambda: self.settings,
+            self.run_request,
+            self.api_log,
+            offload=self._offload,
+            anki_ports=self.anki_page_ports,
         )
         self._refresh_timer: QTimer | None = None
+        self._anki_ports: tuple[int, ...] | None = None
         self._refresh_waiting_since: float | None = None
         self._last_mod: int | None = None
         self.queue = RequestQueue(self._run_in_background, _error_reply)
@@ -136,6 +142,24 @@ class AnkiConnectService:
             self.api_log.close()
 
     # --- requests ---------------------------------------------------------------
+
+    def anki_page_ports(self) -> tuple[int, ...] | None:
+        """The port of Anki's media server, which serves its reviewer and editor pages.
+
+        None while it is not known (every loopback page then counts as Anki's).
+        getPort() waits for the server thread without a time-out, so it is asked only
+        once the thread says it is ready; the port never changes afterwards.
+        """
+        if self._anki_ports is None:
+            media_server = getattr(self.mw, "mediaServer", None)
+            ready = getattr(media_server, "_ready", None)
+            if media_server is None or (ready is not None and not ready.is_set()):
+                return None
+            try:
+                self._anki_ports = (int(media_server.getPort()),)
+            except Exception:
+                return None
+        return self._anki_ports
 
     def make_context(self, caller: Caller) -> ActionContext:
         mw = self.mw
@@ -263,6 +287,17 @@ class InProcessApi:
             raise RuntimeError(reply["error"])
         return reply["result"]
 
+    def register_action(
+        self, name: str, func: Callable[..., Any], *, effect: Effect, runs: Runs = "gui"
+    ) -> None:
+        """Add an action for HTTP clients: ``func(ctx, **params)``, hidden from apiReflect.
+
+        It is judged like the others (origin, API key, ``effect`` for Anki's pages).
+        Another add-on already runs code in Anki, so this grants it nothing new; the
+        end-to-end suite's test add-on registers its inspection actions this way.
+        """
+        register_hidden_action(func, name=name, effect=effect, runs=runs)
+
 
 SERVICE: AnkiConnectService | None = None
 
@@ -274,10 +309,6 @@ def run(module: str) -> AnkiConnectService:
     service = AnkiConnectService(mw, module)
     SERVICE = service
     setattr(mw, "ankiconnect", InProcessApi(service))  # noqa: B010  (an attribute Anki lacks)
-    if os.environ.get("ANKICONNECT_TEST_HOOKS") == "1":
-        from . import test_hooks
-
-        test_hooks.enable(service)
 
     # --- hooks, all in one place ---
     mw.addonManager.setConfigUpdatedAction(module, service.on_config_updated)

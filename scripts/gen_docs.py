@@ -357,11 +357,24 @@ def shown_params(action: Any) -> list[Any]:
     return [p for p in action.params if p.name not in hidden]
 
 
+# What each effect (plugin/api/effects.py) means for a caller, shown per action.
+EFFECT_TEXT = {
+    "reads": "changes nothing; Anki's own pages (card templates) may call it.",
+    "writes": "changes the collection or media; refused to Anki's own pages unless the "
+    "setting `ankiPagesAllow` lists `writes` (see [security.md](security.md)).",
+    "gui": "opens or switches Anki's windows; refused to Anki's own pages unless "
+    "`ankiPagesAllow` lists `gui`.",
+    "files": "touches files outside the collection; a `path` from a caller with an "
+    "Origin needs `allowFilePathsFromWeb`, Anki's own pages need `ankiPagesAllow` `files`.",
+}
+
+
 def action_section(action: Any, info: dict[str, Any], examples: list[Any], samples: Any) -> str:
     summary, description = doc_parts(action)
     lines = [f"## {action.name}", "", summary, ""]
     if description:
         lines += [description, ""]
+    lines += [f"**Effect**: `{action.effect}` — {EFFECT_TEXT[action.effect]}", ""]
     params = shown_params(action)
     overrides = info.get("paramTypes", {})
     if params:
@@ -449,9 +462,16 @@ def index_page(registry: dict[str, Any]) -> str:
     for category in CATEGORIES:
         actions = actions_in(category, registry)
         title = CATEGORY_TITLES[category]
-        lines += ["", f"## [{title}]({category}.md)", "", "| action | summary |", "|---|---|"]
         lines += [
-            f"| [{a.name}]({category}.md#{a.name.lower()}) | {_cell(doc_parts(a)[0])} |"
+            "",
+            f"## [{title}]({category}.md)",
+            "",
+            "| action | effect | summary |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| [{a.name}]({category}.md#{a.name.lower()}) | {a.effect} "
+            f"| {_cell(doc_parts(a)[0])} |"
             for a in actions
         ]
     return "\n".join(lines) + "\n"
@@ -534,6 +554,7 @@ def _operation(action: Any, examples: list[Any], samples: Any) -> dict[str, Any]
     return {
         "operationId": action.name,
         "tags": [action.category],
+        "x-effect": action.effect,
         "summary": summary,
         **({"description": description} if description else {}),
         "requestBody": {
@@ -549,7 +570,11 @@ def _operation(action: Any, examples: list[Any], samples: Any) -> dict[str, Any]
                     "application/json": {"schema": reply_schema, "examples": reply_examples}
                 },
             },
-            "403": {"description": "The Origin or Host of the request is not allowed."},
+            "403": {
+                "description": "The Origin or Host of the request is not allowed, or the "
+                "action's effect (x-effect) is not allowed for Anki's own pages; the JSON "
+                "error, when there is one, names the setting that allows it."
+            },
         },
     }
 

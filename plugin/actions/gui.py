@@ -14,6 +14,7 @@ from ..api.context import ActionContext
 from ..api.registry import action
 from ..notes.builder import attach_media, find_deck_id, find_model, note_tags, set_note_fields
 from . import gui_browser, gui_review  # noqa: F401  (registers their actions)
+from .packages import check_path_caller
 
 # AnkiConnect documents that Anki closes "about a second" after guiExitAnki answers,
 # which also leaves time for the reply to reach the client.
@@ -90,11 +91,13 @@ def guiImportFile(ctx: ActionContext, path: str | None = None) -> None:
     """Start Anki's import for the file at `path`, or show a file picker without one.
 
     The import dialog (or the picker) opens and the action returns at once; the
-    user finishes the import. On Windows use forward slashes in `path`."""
+    user finishes the import. On Windows use forward slashes in `path`. A `path`
+    from a caller that sends an Origin is refused unless allowFilePathsFromWeb."""
     from ..gui.importing import choose_file_then_import, import_path
 
     _require_collection(ctx)  # importing needs an open collection
     if path:
+        check_path_caller(ctx, "guiImportFile")
         import_path(ctx.mw, path)
     else:
         choose_file_then_import(ctx.mw)

@@ -26,6 +26,14 @@ from anki.collection import (
 from ..api.context import ActionContext
 from ..api.errors import ActionError
 from ..api.registry import action
+from ..api.security import file_path_refusal
+
+
+def check_path_caller(ctx: ActionContext, action_name: str) -> None:
+    """Refuse a file path from a web origin unless allowFilePathsFromWeb says otherwise."""
+    refusal = file_path_refusal(ctx.settings, ctx.caller, f"{action_name} with a path")
+    if refusal is not None:
+        raise ActionError(refusal)
 
 
 def resolve_package_path(col: Collection, path: str) -> str:
@@ -56,8 +64,10 @@ def exportPackage(ctx: ActionContext, deck: str, path: str, includeSched: bool =
     `includeSched` true also exports the cards' scheduling, review history and the
     decks' option presets; otherwise cards are exported as new. An existing file is
     overwritten. A relative `path` is relative to the collection's media folder; a
-    missing or unwritable directory is an error.
+    missing or unwritable directory is an error. From a caller that sends an Origin
+    (a web page, an extension) it is refused unless allowFilePathsFromWeb is true.
     """
+    check_path_caller(ctx, "exportPackage")
     col = ctx.col
     deck_id = col.decks.id_for_name(deck)
     if deck_id is None:
@@ -82,8 +92,10 @@ def importPackage(ctx: ActionContext, path: str) -> bool:
     """Import an `.apkg` file into the collection; answers true (failures are errors).
 
     A relative `path` is relative to the collection's media folder. Note types are
-    merged, and the package's scheduling and deck presets are kept.
+    merged, and the package's scheduling and deck presets are kept. From a caller
+    that sends an Origin it is refused unless allowFilePathsFromWeb is true.
     """
+    check_path_caller(ctx, "importPackage")
     col = ctx.col
     source = resolve_package_path(col, path)
     if not os.path.exists(source):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..config import Settings
 from .deferred import Deferred
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from .request_queue import BackgroundRunner
 
 
+CallerKind = Literal["local", "anki_page", "web"]
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who sent the request, for decisions such as whether `path` media may be read."""
@@ -28,11 +31,21 @@ class Caller:
     origin: str | None = None  # the Origin header, None when absent
     remote: str | None = None  # peer address, None for in-process calls
     in_process: bool = False
+    # Sent from one of Anki's own web views (card templates, the editor): its Origin
+    # or Referer is Anki's media server (security.is_anki_page_url).
+    anki_page: bool = False
+
+    @property
+    def kind(self) -> CallerKind:
+        """``local`` (a program: no Origin), ``anki_page`` or ``web`` (any other Origin)."""
+        if self.anki_page:
+            return "anki_page"
+        return "web" if self.origin is not None else "local"
 
     @property
     def is_local_tool(self) -> bool:
         """A local program (curl, a script, another add-on), not a web page."""
-        return self.in_process or (self.origin is None and _is_loopback(self.remote))
+        return self.in_process or (self.kind == "local" and _is_loopback(self.remote))
 
 
 def _is_loopback(address: str | None) -> bool:

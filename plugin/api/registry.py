@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
+from .effects import Effect, effect_of
+
 CATEGORIES = ("cards", "decks", "gui", "media", "misc", "models", "notes", "stats")
 
 # How an action must be run: on the collection (may run off the main thread once
@@ -51,6 +53,9 @@ class Action:
     runs: Runs
     summary: str
     description: str
+    # What the action does (reads / writes / gui / files), from effects.py: what
+    # Anki's own pages may call is decided from it, and the docs show it.
+    effect: Effect = "writes"
     # Params are checked by the action itself (it reproduces the original's own
     # checks, e.g. setSpecificValueOfCard answering `false`), not by schema.
     loose_params: frozenset[str] = field(default_factory=frozenset)
@@ -78,8 +83,9 @@ class Action:
 
 
 REGISTRY: dict[str, Action] = {}
-# Test-only actions (enabled by ANKICONNECT_TEST_HOOKS=1): dispatched like the others
-# but absent from apiReflect, the docs and the OpenAPI document.
+# Actions registered by other add-ons in process (the test-only add-on of the e2e
+# suite, tests/e2e/test_addon): dispatched like the others but absent from
+# apiReflect, the docs and the OpenAPI document.
 HIDDEN: dict[str, Action] = {}
 
 
@@ -90,11 +96,13 @@ def action(
     name: str | None = None,
     loose: tuple[str, ...] = (),
     hidden: bool = False,
+    effect: Effect | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as the API action of the same name.
 
     ``loose`` names params whose types are not validated by schema because the
     original answers wrong types with a specific result the action reproduces.
+    ``effect`` is read from effects.py for public actions; hidden ones name it here.
     """
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}")
@@ -104,6 +112,10 @@ def action(
         table = HIDDEN if hidden else REGISTRY
         if action_name in table:
             raise ValueError(f"action {action_name!r} registered twice")
+        if effect is not None:
+            action_effect = effect
+        else:  # a hidden action that names none is judged as a write, to be safe
+            action_effect = "writes" if hidden else effect_of(action_name)
         params, result_schema = _signature_schemas(func, frozenset(loose))
         doc = inspect.getdoc(func) or ""
         summary, _, description = doc.partition("\n")
@@ -117,10 +129,26 @@ def action(
             summary=summary.strip(),
             description=description.strip(),
             loose_params=frozenset(loose),
+            effect=action_effect,
         )
         return func
 
     return register
+
+
+def register_hidden_action(
+    func: Callable[..., Any], *, name: str, effect: Effect, runs: Runs = "gui"
+) -> None:
+    """Register an action for another add-on in process (``mw.ankiconnect``).
+
+    It is hidden (not in apiReflect or the docs) and dispatched like the others, so
+    the origin rules, the API key and the effect policy apply to it. The add-on
+    itself ships no such action: the e2e suite's test add-on uses this.
+    """
+    if name in REGISTRY:
+        raise ValueError(f"action {name!r} is a public action")
+    HIDDEN.pop(name, None)  # a reloaded add-on replaces its own action
+    action("misc", runs=runs, name=name, hidden=True, effect=effect)(func)
 
 
 def _signature_schemas(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +21,18 @@ from ..http.parser import HttpRequest
 from ..http.server import HttpResponse, Respond
 from .context import Caller
 from .dispatch import PERMISSION_ACTION, Reply
+from .effects import Effect
 from .json_body import LARGE_BODY, parse_body
 from .log import ApiLog
-from .security import OriginDecision, decide_origin, host_refusal
+from .registry import HIDDEN, REGISTRY
+from .security import (
+    OriginDecision,
+    decide_origin,
+    effect_refusal,
+    host_refusal,
+    is_anki_page_request,
+    request_effects,
+)
 
 ENVELOPE_SCHEMA = {
     "type": "object",
@@ -93,6 +102,11 @@ def parse_envelope(body: bytes | bytearray) -> dict[str, Any]:
     return data
 
 
+def _effect_of(name: str) -> Effect | None:
+    found = REGISTRY.get(name) or HIDDEN.get(name)
+    return found.effect if found is not None else None
+
+
 class WebApp:
     def __init__(
         self,
@@ -102,8 +116,12 @@ class WebApp:
         history_size: int = 50,
         clock: Callable[[], float] = time.monotonic,
         offload: Offload | None = None,
+        anki_ports: Callable[[], Collection[int] | None] = tuple,
     ) -> None:
         self.offload = offload
+        # The port(s) of Anki's own media server, whose pages (card templates) may
+        # only read; inside Anki the entry point asks mw.mediaServer.
+        self.anki_ports = anki_ports
         self.get_settings = get_settings
         self.run_request = run_request
         self.api_log = api_log
@@ -190,7 +208,20 @@ class WebApp:
             self._record(origin, action, 0.0, "origin not allowed", 403)
             respond(forbidden_response(decision.cors_origin))
             return
-        self._run(envelope, Caller(origin=origin, remote=request.remote), cors_origin, respond)
+        anki_page = is_anki_page_request(origin, request.headers.get("referer"), self.anki_ports())
+        caller = Caller(origin=origin, remote=request.remote, anki_page=anki_page)
+        # Judged on the whole envelope before anything runs, so a `multi` holding one
+        # write among reads is refused as a whole rather than half done.
+        refusal = (
+            effect_refusal(settings, caller, request_effects(envelope, _effect_of))
+            if anki_page
+            else None
+        )
+        if refusal is not None:
+            self._record(origin, action, 0.0, refusal, 403)
+            respond(json_response(cors_origin, {"result": None, "error": refusal}, 403))
+            return
+        self._run(envelope, caller, cors_origin, respond)
 
     def _run(
         self, envelope: dict[str, Any], caller: Caller, cors_origin: str, respond: Respond

@@ -19,20 +19,28 @@ from typing import IO, Any
 
 from ..api.errors import ActionError
 from ..config import Settings
+from .public_http import AddressRefused, PublicHTTPHandler, PublicHTTPSHandler
 
 CHUNK_BYTES = 256 * 1024
 USER_AGENT = "AnkiConnect"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def download(url: str, settings: Settings) -> bytes:
-    """The body of a 200 answer for ``url``; any other outcome raises ActionError."""
+def download(url: str, settings: Settings, *, public_only: bool = False) -> bytes:
+    """The body of a 200 answer for ``url``; any other outcome raises ActionError.
+
+    ``public_only`` (for web origins, security.url_guard_applies) connects only to
+    public addresses, checked on each connection (public_http.py).
+    """
     if not isinstance(url, str):
         raise ActionError('"url" must be a string')
     if not settings.mediaAllowUrl:
         raise ActionError('downloading media from a "url" is disabled by the setting mediaAllowUrl')
     check_url(url, settings)
-    opener = urllib.request.build_opener(_CheckedRedirects(settings))
+    handlers: list[urllib.request.BaseHandler] = [_CheckedRedirects(settings)]
+    if public_only:
+        handlers += [PublicHTTPHandler(), PublicHTTPSHandler()]
+    opener = urllib.request.build_opener(*handlers)
     deadline = time.monotonic() + settings.webTimeout / 1000
     request = urllib.request.Request(ascii_url(url), headers={"User-Agent": USER_AGENT})
     try:
@@ -43,7 +51,11 @@ def download(url: str, settings: Settings) -> bytes:
     except urllib.error.HTTPError as exc:  # 4xx/5xx, and 3xx that were not followed
         raise _status_error(url, exc.code) from None
     except urllib.error.URLError as exc:
+        if isinstance(exc.reason, AddressRefused):
+            raise ActionError(f"{url} download refused: {exc.reason}") from None
         raise ActionError(f"{url} download failed: {exc.reason}") from None
+    except AddressRefused as exc:
+        raise ActionError(f"{url} download refused: {exc}") from None
     except (OSError, http.client.HTTPException) as exc:  # time-outs, resets
         raise ActionError(f"{url} download failed: {exc or type(exc).__name__}") from None
 

@@ -18,6 +18,7 @@ from typing import Any
 from ..api.context import ActionContext
 from ..api.errors import ActionError
 from ..api.json_body import RawText
+from ..api.security import FILE_PATHS_SETTING, file_path_refusal, url_guard_applies
 from .download import download
 from .names import anki_normalized_name, collision_candidates, invalid_name
 from .upload import prepare_large_upload
@@ -37,7 +38,7 @@ def load_media_bytes(
     if path:
         return read_local_file(ctx, path)
     if url:
-        return download(url, ctx.settings)
+        return download(url, ctx.settings, public_only=url_guard_applies(ctx.settings, ctx.caller))
     raise ActionError(NO_SOURCE)
 
 
@@ -125,6 +126,16 @@ def _check_path_allowed(ctx: ActionContext) -> None:
         raise ActionError(
             'reading media from a "path" is disabled by the setting mediaAllowPath ("never");'
             ' send the content as "data" instead'
+        )
+    if ctx.caller.kind != "local":
+        # web pages, extensions, Anki's pages: the one setting for every file path
+        if file_path_refusal(ctx.settings, ctx.caller, "path") is None:
+            return
+        raise ActionError(
+            'reading media from a "path" is only allowed for local tools (setting'
+            ' mediaAllowPath is "local": requests without an Origin header); web pages,'
+            " browser extensions and Anki's pages may not read files on this computer:"
+            f' send the content as "data" instead, or set {FILE_PATHS_SETTING} to true'
         )
     if not ctx.caller.is_local_tool:
         raise ActionError(

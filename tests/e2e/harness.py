@@ -40,6 +40,10 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROFILE_NAME = "User 1"
 DEFAULT_ADDON_FOLDER = "ankiconnect_test"
+# The test-only add-on (``__testEval``) installed beside ours when test_hooks is on; its
+# folder name sorts after ours so Anki loads it second. The product never contains it.
+TEST_ADDON_SOURCE = REPO_ROOT / "tests" / "e2e" / "test_addon"
+TEST_ADDON_FOLDER = "zz_ankiconnect_test_hooks"
 BOOT_TIMEOUT = 60.0  # seconds; a boot takes ~1-2 s here, generous for loaded CI machines
 ADDON_IMPORT_FAILED = ", in loadAddons\n"  # traceback line printed by aqt/addons.py
 # printed by our add-on (plugin/entry_point.py) when it cannot listen; Anki keeps running
@@ -318,9 +322,7 @@ def anki_executable() -> str:
     raise RuntimeError(f"no 'anki' launcher next to {sys.executable} nor on PATH")
 
 
-def anki_env(
-    single_instance_key: str, *, headless: bool = True, test_hooks: bool = False
-) -> dict[str, str]:
+def anki_env(single_instance_key: str, *, headless: bool = True) -> dict[str, str]:
     """Environment for an Anki child process (see design.md §5)."""
     env = dict(os.environ)
     env["ANKI_SINGLE_INSTANCE_KEY"] = single_instance_key
@@ -336,10 +338,6 @@ def anki_env(
         flags = env.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
         if "--no-sandbox" not in flags:
             env["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --no-sandbox".strip()
-    if test_hooks:
-        env["ANKICONNECT_TEST_HOOKS"] = "1"
-    else:
-        env.pop("ANKICONNECT_TEST_HOOKS", None)
     return env
 
 
@@ -448,6 +446,8 @@ class AnkiInstance:
         write_prefs(self.base_dir)
         create_collection(self.base_dir, self.collection_setup)
         install_addon(self.base_dir / "addons21", self.addon, self.addon_folder, self.config)
+        if self.test_hooks:
+            install_addon(self.base_dir / "addons21", TEST_ADDON_SOURCE, TEST_ADDON_FOLDER)
         self._prepared = True
 
     def launch(self) -> None:
@@ -455,7 +455,7 @@ class AnkiInstance:
         if self.running:
             raise RuntimeError(f"{self!r} is already running")
         self.prepare()
-        env = anki_env(self.single_instance_key, test_hooks=self.test_hooks)
+        env = anki_env(self.single_instance_key)
         env.update(self.extra_env)
         args = [anki_executable(), "-b", str(self.base_dir), "-p", PROFILE_NAME]
         with open(self.log_path, "ab") as log:

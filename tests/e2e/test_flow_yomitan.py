@@ -21,6 +21,7 @@ import pytest
 
 from .conftest import AnkiFactory
 from .harness import AnkiInstance
+from .support import anki_eval
 
 EXTENSION_ORIGIN = "chrome-extension://likgccmbimhjbgkjambclfkhldnlhbnn"
 DUPLICATE = "cannot create note because it is a duplicate"
@@ -324,8 +325,17 @@ class _AudioHandler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def audio_server() -> Iterator[str]:
+def audio_server(anki: AnkiInstance) -> Iterator[str]:
+    """An audio source on 127.0.0.1, standing in for Yomitan's public audio hosts.
+
+    A web origin may not make Anki fetch from this machine (docs/security.md), so
+    for the stand-in the shared Anki is told to treat loopback like a public host;
+    that the decision for public hosts is "allowed" is a unit test
+    (tests/unit/test_policy.py::test_public_addresses_are_allowed).
+    """
     _AudioHandler.requested = []
+    widen = "service.save_settings({{'mediaUrlAllowPrivateFromWeb': {}}})"
+    anki_eval(anki, widen.format(True))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _AudioHandler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -336,6 +346,7 @@ def audio_server() -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+        anki_eval(anki, widen.format(False))
 
 
 def b64(data: bytes) -> str:

@@ -20,6 +20,7 @@ import pytest
 
 from . import harness
 from .harness import (
+    TEST_ADDON_FOLDER,
     AnkiInstance,
     AnkiStartError,
     create_collection,
@@ -49,7 +50,7 @@ def _describe(request):
             "profile": mw.pm.name,
             "decks": sorted(d.name for d in mw.col.decks.all_names_and_ids()),
             "notes": mw.col.note_count(),
-            "testHooks": os.environ.get("ANKICONNECT_TEST_HOOKS"),
+            "addons": sorted(os.listdir(mw.addonManager.addonsFolder())),
             "instanceKey": os.environ.get("ANKI_SINGLE_INSTANCE_KEY"),
             "config": mw.addonManager.getConfig(__name__),
             "request": request,
@@ -148,7 +149,7 @@ def test_boots_headless_without_dialogs_and_answers(
     assert result["profile"] == "User 1"
     assert result["decks"] == ["Default", "Japanese", "Japanese::Vocabulary"]
     assert result["notes"] == 3
-    assert result["testHooks"] == "1"
+    assert TEST_ADDON_FOLDER in result["addons"]  # the test add-on is installed beside
     assert result["instanceKey"] == anki.single_instance_key
     # meta.json config is merged over the add-on's config.json, as Anki does
     assert result["config"] == {"webBindPort": anki.port, "shipped": True, "marker": "a"}

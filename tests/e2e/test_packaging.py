@@ -4,6 +4,7 @@ Anki with only that file installed (as a user would, without test hooks) serves 
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import zipfile
@@ -51,10 +52,17 @@ def test_built_package_installs_and_serves(tmp_path: Path) -> None:
         "webBindPort": 8765,
         "webCorsOriginList": ["http://localhost"],
         "ignoreOriginList": [],
+        "ankiPagesAllow": [],
+        "allowFilePathsFromWeb": False,
+        "mediaUrlAllowPrivateFromWeb": False,
     }
 
     instance = AnkiInstance(
-        tmp_path / "base", addon=out, addon_folder=manifest["package"], test_hooks=False
+        tmp_path / "base",
+        addon=out,
+        addon_folder=manifest["package"],
+        test_hooks=False,
+        extra_env={"ANKICONNECT_TEST_HOOKS": "1"},
     )
     with instance:
         assert (instance.addon_dir / "manifest.json").is_file()
@@ -63,7 +71,8 @@ def test_built_package_installs_and_serves(tmp_path: Path) -> None:
         assert "Default" in instance.invoke("deckNames")
         reflected = instance.invoke("apiReflect", scopes=["actions"], actions=None)
         assert reflected["actions"] == SPEC_ACTIONS
-        # test hooks exist only when the test environment asks for them
+        # the test hook lives in a separate test-only add-on: even the environment
+        # variable that once enabled it changes nothing now
         assert instance.call("__testEval", code="result = 1") == {
             "result": None,
             "error": "unsupported action",
@@ -73,3 +82,38 @@ def test_built_package_installs_and_serves(tmp_path: Path) -> None:
         )
         assert b"Access-Control-Allow-Origin: chrome-extension://abc\r\n" in raw
         assert "Traceback" not in instance.log
+
+
+# Calls that run code given as data: none of them may appear in the shipped package.
+CODE_RUNNERS = frozenset({"exec", "eval", "compile", "__import__", "import_module", "run_path"})
+
+
+def _code_runner_calls(source: str, name: str) -> list[str]:
+    """``exec(...)``-like calls in one module (``re.compile`` is a method, not these)."""
+    found = []
+    for node in ast.walk(ast.parse(source, name)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        called = func.id if isinstance(func, ast.Name) else None
+        if isinstance(func, ast.Attribute) and func.attr in ("import_module", "run_path"):
+            called = func.attr
+        if called in CODE_RUNNERS:
+            found.append(f"{name}:{node.lineno} {called}()")
+    return found
+
+
+def test_package_holds_no_test_hook_and_nothing_that_runs_sent_code(tmp_path: Path) -> None:
+    out = load_packager().build(tmp_path / "ankiconnect.ankiaddon")
+    with zipfile.ZipFile(out) as zf:
+        names = zf.namelist()
+        sources = {n: zf.read(n).decode("utf-8") for n in names if n.endswith(".py")}
+    assert len(sources) > 40  # the whole package was read
+    assert not [n for n in names if "test" in n.lower()], names
+    for name, source in sources.items():
+        assert "__testEval" not in source, name
+        assert "ANKICONNECT_TEST_HOOKS" not in source, name
+    assert [c for n, s in sources.items() for c in _code_runner_calls(s, n)] == []
+    # the check itself finds what it looks for
+    hook = (REPO_ROOT / "tests" / "e2e" / "test_addon" / "__init__.py").read_text()
+    assert _code_runner_calls(hook, "test_addon") != []
