@@ -280,7 +280,8 @@ class HttpServer:
         if connection.closed or connection.in_flight is not request:
             return  # the client went away, or a stale reply
         connection.in_flight = None
-        connection.may_read = True  # we stopped reading while the request ran
+        if not connection.reading:
+            connection.may_read = True  # bytes may have come while we were not reading
         keep_open = connection.keep_open and is_self_delimited(request, response)
         self._queue(connection, response, connection_header(request, keep_open))
         connection.close_after_write = not keep_open
