@@ -4,9 +4,10 @@ A napping app gets its timers and socket wake-ups throttled to seconds, so repli
 took seconds while Anki sat in the background. macOS documents the cure: hold an
 ``NSProcessInfo`` activity (``beginActivityWithOptions:reason:``) for as long as the
 work lasts. We call it through the Objective-C runtime with ``ctypes`` rather than
-``anki_mac_helper.disable_appnap``: that helper only ships with newer Anki releases
-(24.06 has none), Anki never calls it itself, and it is one global switch that anything
-else could turn back off, while an activity token is ours alone. Idle system sleep stays
+``anki_mac_helper.disable_appnap``: that function came with anki-mac-helper 0.1.1
+(2025), which older supported releases such as Anki 24.06 predate; Anki never calls it
+itself; and it is one global switch that anything else could turn back off, while an
+activity token is ours alone. Idle system sleep stays
 allowed: the Mac may still sleep when nobody uses it.
 
 Nothing here runs, and ``ctypes`` is not even loaded, on other systems.

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from .conftest import AnkiFactory
 from .harness import AnkiInstance, RawConnection
@@ -134,6 +136,24 @@ def test_http10_with_keep_alive_stays_open_and_says_so(anki: AnkiInstance) -> No
         conn.send(http10_request(anki, json_body("version")))  # no keep-alive: the last
         assert connection_header(conn) == (VERSION_6, "close")
         assert conn.is_closed_by_peer(wait=2.0)
+
+
+def test_256_simultaneous_clients_are_all_answered_each_twice(anki: AnkiInstance) -> None:
+    clients = 256
+    barrier = threading.Barrier(clients)
+
+    def one(_index: int) -> list[object]:
+        with anki.raw_connection(timeout=30) as conn:
+            barrier.wait()
+            replies = []
+            for _ in range(2):  # a new connection, then reused
+                conn.send(http_request(anki, json_body("version")))
+                replies.append(conn.read_response().json())
+            return replies
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        results = list(pool.map(one, range(clients)))
+    assert results == [[VERSION_6, VERSION_6]] * clients
 
 
 # --------------------------------------------------------------------------- time-outs
