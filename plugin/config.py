@@ -27,7 +27,9 @@ class Settings:
     webCorsOrigin: str | None = None
     apiVersion: int = 6
     apiPollInterval: int = 25  # ms; accepted and ignored: the server is readiness-driven
-    webBacklog: int = 128  # the original's 5 refuses clients; we never listen below 128
+    # The original's 5 refuses clients. Never below 512: with 128, a burst of 256
+    # connects on a busy machine overflowed the queue and waited 1 s for a SYN retry.
+    webBacklog: int = 512
     webTimeout: int = 10000  # ms, for `url` media downloads
     # --- our own keys (config.md documents each) ---
     webAllowedHosts: tuple[str, ...] = ()  # extra Host header values accepted on loopback
@@ -47,7 +49,7 @@ class Settings:
 
     @property
     def listen_backlog(self) -> int:
-        return max(self.webBacklog, 128)
+        return max(self.webBacklog, 512)
 
 
 SETTING_NAMES = frozenset(f.name for f in fields(Settings))
