@@ -14,6 +14,7 @@ which replaces ``selectors.DefaultSelector`` with the ``select()`` selector Wind
     .venv/bin/python bench/run.py --quick     # CI smoke: small sizes, fails only on
                                               # gross regressions (10x the targets)
     .venv/bin/python bench/run.py --selector default   # skip the forced-select run
+    .venv/bin/python bench/run.py --transport          # only the transport figures
 """
 
 from __future__ import annotations
@@ -393,13 +394,16 @@ def main() -> int:
         default="both",
         help="as installed, with Windows' select() selector forced, or both (default)",
     )
+    parser.add_argument(
+        "--transport", action="store_true", help="only latency, client bursts and idle CPU"
+    )
     args = parser.parse_args()
     repeat = args.repeat or (1 if args.quick else 3)
     figures: dict[str, list[float]] = {}
     failures: list[str] = []
     runs = []
     if args.selector in ("both", "default"):
-        runs.append(({}, False, ""))
+        runs.append(({}, args.transport, ""))
     if args.selector in ("both", "select"):
         runs.append((FORCE_SELECT_ENV, True, SELECT_PREFIX))
     with tempfile.TemporaryDirectory(prefix="ankiconnect-bench-") as tmp:
