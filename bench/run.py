@@ -6,9 +6,16 @@ notesInfo/cardsInfo over 10,000 notes, `sync` of 10,000 new notes to Anki's own 
 server (started on loopback; media sync off, so the figure is the collection's), and
 idle CPU. Each figure is measured ``--repeat`` times and printed as min/median/max.
 
+The transport figures (latency, the client bursts, idle CPU) are measured twice: on
+an Anki as installed, and on one started with ``ANKICONNECT_FORCE_SELECTOR=select``,
+which replaces ``selectors.DefaultSelector`` with the ``select()`` selector Windows has
+(the issue's Windows-like set-up). Their names start with ``[select]``.
+
     .venv/bin/python bench/run.py             # full run (a few minutes)
     .venv/bin/python bench/run.py --quick     # CI smoke: small sizes, fails only on
                                               # gross regressions (10x the targets)
+    .venv/bin/python bench/run.py --selector default   # skip the forced-select run
+    .venv/bin/python bench/run.py --transport          # only the transport figures
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+FORCE_SELECT_ENV = {"ANKICONNECT_FORCE_SELECTOR": "select"}  # read by plugin/entry_point.py
+SELECT_PREFIX = "[select] "
 sys.path.insert(0, str(REPO))
 
 from tests.e2e.harness import AnkiInstance  # noqa: E402
@@ -87,25 +96,30 @@ class Client:
             raise RuntimeError(f"{action}: {reply['error']}")
         return reply["result"]
 
-    def latencies_new_connection(self, action: str, count: int) -> list[float]:
+    def raw_request(self, action: str) -> bytes:
+        """HTTP/1.1 with no Connection header, as curl and most libraries send it."""
         payload = self.body(action)
-        request = (
+        return (
             b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % len(payload)
             + payload
         )
+
+    def latencies_new_connection(self, action: str, count: int) -> list[float]:
+        """Connect, send, read the one reply by its length, close: a one-shot client."""
+        request = self.raw_request(action)
         out = []
         for _ in range(count):
             started = time.perf_counter()
             with socket.create_connection(("127.0.0.1", self.port)) as sock:
                 sock.sendall(request)
-                while sock.recv(65536):
-                    pass
+                read_one_reply(sock)
             out.append((time.perf_counter() - started) * 1000)
         return out
 
     def latencies_keep_alive(self, action: str, count: int) -> list[float]:
+        """One HTTP/1.1 connection reused for every request (persistent by default)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        headers = {"Connection": "keep-alive", "Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json"}
         out = []
         try:
             for _ in range(count):
@@ -119,11 +133,7 @@ class Client:
 
     def simultaneous(self, action: str, clients: int) -> tuple[int, int, list[float]]:
         """Open `clients` connections at once, each sends one request."""
-        payload = self.body(action)
-        request = (
-            b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n" % len(payload)
-            + payload
-        )
+        request = self.raw_request(action)
         barrier = threading.Barrier(clients)
 
         def one() -> float | None:
@@ -132,9 +142,7 @@ class Client:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=10) as sock:
                     sock.sendall(request)
-                    data = b""
-                    while chunk := sock.recv(65536):
-                        data += chunk
+                    data = read_one_reply(sock)
                 if b"200 OK" not in data[:20]:
                     return None
                 return (time.perf_counter() - started) * 1000
@@ -145,6 +153,28 @@ class Client:
             results = list(pool.map(lambda _: one(), range(clients)))
         answered = [r for r in results if r is not None]
         return len(answered), clients - len(answered), answered
+
+
+def read_one_reply(sock: socket.socket) -> bytes:
+    """One Content-Length-framed reply (the connection stays open behind it)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"closed before a full reply: {data[:80]!r}")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b": ")
+        if name.lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed inside the body")
+        body += chunk
+    return head + b"\r\n\r\n" + body
 
 
 def proc_cpu_seconds(pid: int) -> float:
@@ -196,19 +226,33 @@ def during(background: Callable[[], Any], probe: Callable[[], float]) -> tuple[A
 
 
 class Bench:
+    """``transport_only``: latency, client bursts and idle CPU only (the figures that
+    depend on how the server is woken), recorded with ``prefix`` before their names.
+    ``syncs``: the profile is logged in to a sync server (see :func:`logged_in`)."""
+
     def __init__(
-        self, anki: AnkiInstance, quick: bool, repeat: int, *, syncs: bool = False
+        self,
+        anki: AnkiInstance,
+        quick: bool,
+        repeat: int,
+        *,
+        syncs: bool = False,
+        transport_only: bool = False,
+        prefix: str = "",
+        figures: dict[str, list[float]] | None = None,
     ) -> None:
         self.anki = anki
         self.syncs = syncs  # the profile is logged in to a sync server (see logged_in)
         self.client = Client(anki.port)
         self.quick = quick
         self.repeat = repeat
-        self.figures: dict[str, list[float]] = {}
+        self.transport_only = transport_only
+        self.prefix = prefix
+        self.figures: dict[str, list[float]] = {} if figures is None else figures
         self.failures: list[str] = []
 
     def record(self, name: str, value: float) -> None:
-        self.figures.setdefault(name, []).append(value)
+        self.figures.setdefault(self.prefix + name, []).append(value)
 
     def eval(self, code: str) -> Any:
         return self.client.once("__testEval", {"code": code})
@@ -222,9 +266,12 @@ class Bench:
         self.eval(MONITOR_CODE)
         self.client.once("createDeck", {"deck": "Bench"})
         for round_ in range(self.repeat):
-            print(f"-- round {round_ + 1}/{self.repeat}", flush=True)
+            print(f"-- {self.prefix}round {round_ + 1}/{self.repeat}", flush=True)
             self.latency()
             self.concurrency()
+            if self.transport_only:
+                self.idle()
+                continue
             self.add_notes(round_)
             self.media()
             self.info()
@@ -346,7 +393,10 @@ class Bench:
             "storeMediaFile 5 MiB s": ("max", 30.0),
             "sync 1000 notes main-thread max block ms": ("max", 1000.0),
         }
+        if self.transport_only:
+            limits = {k: v for k, v in limits.items() if k.startswith(("version", "64"))}
         for name, (kind, limit) in limits.items():
+            name = self.prefix + name
             values = self.figures.get(name)
             if not values:
                 continue
@@ -365,26 +415,63 @@ def logged_in(anki: AnkiInstance, server_dir: Path) -> Iterator[SyncServer]:
         yield server
 
 
+@contextlib.contextmanager
+def _started(anki: AnkiInstance) -> Iterator[AnkiInstance]:
+    anki.start()
+    yield anki
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small CI smoke run")
     parser.add_argument("--repeat", type=int, default=None, help="rounds (default 3, quick 1)")
+    parser.add_argument(
+        "--selector",
+        choices=("both", "default", "select"),
+        default="both",
+        help="as installed, with Windows' select() selector forced, or both (default)",
+    )
+    parser.add_argument(
+        "--transport", action="store_true", help="only latency, client bursts and idle CPU"
+    )
     args = parser.parse_args()
     repeat = args.repeat or (1 if args.quick else 3)
+    figures: dict[str, list[float]] = {}
+    failures: list[str] = []
+    runs = []
+    if args.selector in ("both", "default"):
+        runs.append(({}, args.transport, ""))
+    if args.selector in ("both", "select"):
+        runs.append((FORCE_SELECT_ENV, True, SELECT_PREFIX))
     with tempfile.TemporaryDirectory(prefix="ankiconnect-bench-") as tmp:
-        anki = AnkiInstance(Path(tmp) / "base")
-        with logged_in(anki, Path(tmp) / "sync-server"):
-            try:
-                bench = Bench(anki, args.quick, repeat, syncs=True)
-                bench.run()
-                bench.report()
-                if args.quick:
-                    bench.check_gross_regressions()
-            finally:
-                anki.stop()
-    for failure in bench.failures:
+        for index, (env, transport_only, prefix) in enumerate(runs):
+            anki = AnkiInstance(Path(tmp) / f"base{index}", extra_env=env)
+            # The full run also syncs to a local sync server; transport runs need none.
+            syncs = not transport_only
+            started: contextlib.AbstractContextManager[Any] = (
+                logged_in(anki, Path(tmp) / f"sync-server{index}") if syncs else _started(anki)
+            )
+            with started:
+                try:
+                    bench = Bench(
+                        anki,
+                        args.quick,
+                        repeat,
+                        syncs=syncs,
+                        transport_only=transport_only,
+                        prefix=prefix,
+                        figures=figures,
+                    )
+                    bench.run()
+                    if args.quick:
+                        bench.check_gross_regressions()
+                    failures += bench.failures
+                finally:
+                    anki.stop()
+    bench.report()
+    for failure in failures:
         print(f"GROSS REGRESSION: {failure}")
-    return 1 if bench.failures else 0
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

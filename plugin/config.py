@@ -26,13 +26,15 @@ class Settings:
     ignoreOriginList: tuple[str, ...] = ()
     webCorsOrigin: str | None = None
     apiVersion: int = 6
-    apiPollInterval: int = 25  # ms; only used where the OS offers no readiness fd
-    webBacklog: int = 128  # the original's 5 refuses clients; we never listen below 128
+    apiPollInterval: int = 25  # ms; accepted and ignored: the server is readiness-driven
+    # The original's 5 refuses clients. Never below 512: with 128, a burst of 256
+    # connects on a busy machine overflowed the queue and waited 1 s for a SYN retry.
+    webBacklog: int = 512
     webTimeout: int = 10000  # ms, for `url` media downloads
     # --- our own keys (config.md documents each) ---
     webAllowedHosts: tuple[str, ...] = ()  # extra Host header values accepted on loopback
     webMaxBodySize: int = 256 * MiB
-    webIdleTimeout: int = 30000  # ms without a byte from a connection before it is closed
+    webIdleTimeout: int = 5000  # ms a connection may be silent while no reply is owed
     webListenIpv6: bool = True  # with 127.0.0.1, also listen on ::1
     mediaAllowPath: str = "local"  # "always" | "local" | "never": storeMediaFile `path`
     mediaAllowUrl: bool = True  # storeMediaFile `url` (http/https only)
@@ -51,7 +53,7 @@ class Settings:
 
     @property
     def listen_backlog(self) -> int:
-        return max(self.webBacklog, 128)
+        return max(self.webBacklog, 512)
 
 
 SETTING_NAMES = frozenset(f.name for f in fields(Settings))

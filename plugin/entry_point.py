@@ -5,6 +5,8 @@ Every hook we attach is registered in :func:`run`, in one visible block.
 
 from __future__ import annotations
 
+import os
+import selectors
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -15,6 +17,7 @@ from aqt import gui_hooks
 from aqt.qt import QMessageBox, QTimer
 
 from . import actions as _actions  # noqa: F401  (fills the registry)
+from . import app_nap
 from .api import dispatch
 from .api.context import ActionContext, Caller
 from .api.deferred import Deferred
@@ -34,6 +37,9 @@ from .qt_driver import QtServerDriver
 # often during a long stream of writes (a redraw costs the main thread ~20 ms).
 REFRESH_QUIET_MS = 300
 REFRESH_MAX_WAIT_S = 2.0
+# Test/benchmark-only: "select" replaces selectors.DefaultSelector with the select()
+# selector Windows has, process-wide, as the Windows-like set-up did.
+FORCE_SELECTOR_ENV = "ANKICONNECT_FORCE_SELECTOR"
 WorkerDone = Callable[[Any, BaseException | None], None]
 
 
@@ -46,6 +52,7 @@ class AnkiConnectService:
         self.settings: Settings = self._read_settings()
         self.server: HttpServer | None = None
         self.driver: QtServerDriver | None = None
+        self.app_nap: app_nap.Activity | None = None
         self.addresses: list[str] = []
         self.listen_error: str | None = None
         self.api_log = ApiLog(self.settings.apiLogPath) if self.settings.apiLogPath else None
@@ -91,7 +98,8 @@ class AnkiConnectService:
             max_body_bytes=settings.webMaxBodySize,
             idle_timeout=settings.webIdleTimeout / 1000,
         )
-        server = HttpServer(self.web, limits)
+        driver = QtServerDriver()
+        server = HttpServer(self.web, driver, limits)
         port = settings.webBindPort
         for index, host in enumerate(self.listen_addresses()):
             try:
@@ -99,11 +107,13 @@ class AnkiConnectService:
             except OSError as exc:
                 if index == 0:
                     server.close()
+                    driver.stop()
                     self._report_listen_failure(host, port, exc)
                     return
                 # ::1 is a convenience; a machine without IPv6 still serves IPv4.
         self.server = server
-        self.driver = QtServerDriver(server, settings.apiPollInterval)
+        self.driver = driver
+        self.app_nap = app_nap.prevent_app_nap()  # replies stay fast with Anki in the background
         if not is_loopback_host(settings.webBindAddress) and not settings.apiKey:
             print(
                 f"AnkiConnect: WARNING: listening on {settings.webBindAddress} without an "
@@ -132,12 +142,15 @@ class AnkiConnectService:
         self._listen_failure_box = box  # keep a reference while it is shown
 
     def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()  # first: it tells the driver which sockets to forget
+            self.server = None
         if self.driver is not None:
             self.driver.stop()
             self.driver = None
-        if self.server is not None:
-            self.server.close()
-            self.server = None
+        if self.app_nap is not None:
+            self.app_nap.end()
+            self.app_nap = None
         if self.api_log is not None:
             self.api_log.close()
 
@@ -309,6 +322,10 @@ def run(module: str) -> AnkiConnectService:
     service = AnkiConnectService(mw, module)
     SERVICE = service
     setattr(mw, "ankiconnect", InProcessApi(service))  # noqa: B010  (an attribute Anki lacks)
+    if os.environ.get(FORCE_SELECTOR_ENV) == "select":
+        # Tests and the benchmark only: what Windows has. Our server uses no selector,
+        # so this must change nothing; the e2e suite and `make bench` prove it.
+        selectors.DefaultSelector = selectors.SelectSelector  # type: ignore[misc,assignment]
 
     # --- hooks, all in one place ---
     mw.addonManager.setConfigUpdatedAction(module, service.on_config_updated)

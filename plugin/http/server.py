@@ -1,59 +1,66 @@
-"""HTTP/1.1 over non-blocking sockets; knows HTTP and nothing of Anki.
+"""HTTP/1.1 over non-blocking sockets, driven by socket readiness; knows nothing of Anki.
 
-The server never blocks: :meth:`HttpServer.process` handles every socket that is
-ready and returns. Inside Anki a Qt socket notifier on :meth:`HttpServer.fileno`
-(the selector's own descriptor) calls it whenever anything is ready, so there is no
-polling and a request is answered as soon as its last byte arrives.
+The server owns no selector and no poll loop. Whoever runs it (inside Anki the Qt
+driver, ``plugin/qt_driver.py``: one ``QSocketNotifier`` per socket) implements
+:class:`EventLoop` and calls back when a socket is readable or writable, and once
+when the single time-out timer fires. Each callback advances that one connection as
+far as it can without waiting and returns, so every operating system runs the same
+code: there is no descriptor of a selector to depend on, and nothing ticks.
 
 Each connection has at most one request in flight; its reply may come later (the
-application calls ``respond`` when ready). Pipelined requests wait in the buffer
-and are answered in order. Connections are closed after the reply, as the original
-does, unless the client asked for ``Connection: keep-alive``.
+application calls ``respond`` when ready). Pipelined requests wait in the buffer and
+are answered in order. Connections persist per RFC 9112 (``response.py``). A
+connection that is silent for ``Limits.idle_timeout`` while no reply is owed to it
+(between requests, or in the middle of one) is closed without a reply.
 """
 
 from __future__ import annotations
 
 import errno
-import selectors
 import socket
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Protocol
 
 from .parser import HttpRequest, ParseFailure, RequestParser
+from .response import (
+    CLOSE,
+    CONTINUE,
+    HttpResponse,
+    Respond,
+    client_keeps_alive,
+    connection_header,
+    is_self_delimited,
+)
+
+__all__ = ["CONTINUE", "EventLoop", "HttpResponse", "HttpServer", "Limits", "Respond"]
 
 READ_CHUNK = 256 * 1024
 MAX_READ_PER_EVENT = 4 * 1024 * 1024  # fairness: one fast uploader cannot starve others
 MAX_ACCEPTS_PER_EVENT = 512
-CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-
-REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    403: "Forbidden",
-    413: "Payload Too Large",
-    431: "Request Header Fields Too Large",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
+TIMER_SLACK = 0.005  # seconds: a timer that fires this early still counts as due
 
 
-@dataclass
-class HttpResponse:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes = b""
+class EventLoop(Protocol):
+    """What wakes the server (inside Anki: ``QtServerDriver``)."""
 
-    def encode(self) -> bytes:
-        reason = REASONS.get(self.status, "OK")
-        lines = [f"HTTP/1.1 {self.status} {reason}"]
-        lines.extend(f"{name}: {value}" for name, value in self.headers)
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + self.body
+    def watch(
+        self, sock: socket.socket, on_read: Callable[[], None], on_write: Callable[[], None]
+    ) -> None:
+        """Start calling ``on_read`` whenever ``sock`` is readable; not yet writable."""
 
+    def want(self, sock: socket.socket, *, read: bool, write: bool) -> None:
+        """Which of the two callbacks of a watched socket are wanted from now on."""
 
-Respond = Callable[[HttpResponse], None]
+    def forget(self, sock: socket.socket) -> None:
+        """Stop watching ``sock`` (before it is closed, so its number can be reused)."""
+
+    def call_later(self, seconds: float | None, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once after ``seconds``, replacing any earlier request;
+        None cancels."""
 
 
 class Application(Protocol):
@@ -66,7 +73,9 @@ class Application(Protocol):
 class Limits:
     max_header_bytes: int = 64 * 1024
     max_body_bytes: int = 256 * 1024 * 1024
-    idle_timeout: float = 30.0  # seconds without progress before a connection is closed
+    # Seconds a connection may be silent while we owe it no reply: idle keep-alive
+    # connections, and requests that stall (the original gives up after 5 s too).
+    idle_timeout: float = 5.0
     max_connections: int = 2048
 
 
@@ -84,38 +93,32 @@ class _Connection:
     last_activity: float
     outbox: bytearray = field(default_factory=bytearray)
     in_flight: HttpRequest | None = None
-    keep_alive: bool = False
+    keep_open: bool = True  # the current request lets the connection persist
     close_after_write: bool = False
     peer_closed: bool = False
     closed: bool = False
     sent_continue: bool = False
-    pumping: bool = False
-    events: int = selectors.EVENT_READ
-
-
-def wants_keep_alive(request: HttpRequest) -> bool:
-    """Keep the connection only when the client asked for it explicitly.
-
-    The original always closes; HTTP/1.1 clients cope with either, but a naive
-    script that reads until the socket closes would hang on an implicit keep-alive.
-    """
-    tokens = [t.strip().lower() for t in request.headers.get("connection", "").split(",")]
-    return "keep-alive" in tokens and "close" not in tokens
+    may_read: bool = True  # the kernel may hold bytes we have not read
+    busy: bool = False  # inside _advance (a synchronous reply must not recurse)
+    reading: bool = True  # what the event loop was last asked for
+    writing: bool = False
 
 
 class HttpServer:
     def __init__(
         self,
         app: Application,
+        loop: EventLoop,
         limits: Limits | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app = app
+        self.loop = loop
         self.limits = limits or Limits()
         self.clock = clock
-        self.selector = selectors.DefaultSelector()
         self.listeners: list[_Listener] = []
         self.connections: set[_Connection] = set()
+        self._timer_armed = False
 
     # --- listening --------------------------------------------------------------
 
@@ -140,59 +143,30 @@ class HttpServer:
         shown_host = f"[{host}]" if family == socket.AF_INET6 else host
         listener = _Listener(sock, f"{shown_host}:{bound[1]}")
         self.listeners.append(listener)
-        self.selector.register(sock, selectors.EVENT_READ, listener)
+        self.loop.watch(sock, partial(self._accept, listener), _nothing)
         return listener.address
 
     @property
     def port(self) -> int | None:
         return self.listeners[0].sock.getsockname()[1] if self.listeners else None
 
-    def fileno(self) -> int | None:
-        """A descriptor readable whenever any socket is ready (None on Windows)."""
-        try:
-            return self.selector.fileno()  # type: ignore[attr-defined]
-        except (AttributeError, NotImplementedError):
-            return None
-
     def close(self) -> None:
         for connection in list(self.connections):
             self._close(connection)
         for listener in self.listeners:
-            self.selector.unregister(listener.sock)
+            self.loop.forget(listener.sock)
             listener.sock.close()
         self.listeners.clear()
-        self.selector.close()
+        self.loop.call_later(None, self._expire)
+        self._timer_armed = False
 
-    # --- event loop -------------------------------------------------------------
-
-    def process(self, timeout: float = 0) -> int:
-        """Handle every ready socket once; returns the number of events handled."""
-        events = self.selector.select(timeout)
-        for key, mask in events:
-            target = key.data
-            if isinstance(target, _Listener):
-                self._accept(target)
-            elif isinstance(target, _Connection) and not target.closed:
-                if mask & selectors.EVENT_WRITE:
-                    self._flush(target)
-                if mask & selectors.EVENT_READ and not target.closed:
-                    self._read(target)
-        return len(events)
-
-    def housekeeping(self) -> None:
-        """Close connections idle longer than the limit (slow or stalled clients)."""
-        deadline = self.clock() - self.limits.idle_timeout
-        for connection in list(self.connections):
-            if connection.in_flight is None and connection.last_activity < deadline:
-                self._close(connection)
+    # --- readiness callbacks ----------------------------------------------------
 
     def _accept(self, listener: _Listener) -> None:
         for _ in range(MAX_ACCEPTS_PER_EVENT):
             try:
                 sock, address = listener.sock.accept()
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
+            except OSError:  # BlockingIOError: none left; others: that client is gone
                 return
             if len(self.connections) >= self.limits.max_connections:
                 self._drop_oldest_idle()
@@ -208,85 +182,93 @@ class HttpServer:
                 last_activity=self.clock(),
             )
             self.connections.add(connection)
-            self.selector.register(sock, selectors.EVENT_READ, connection)
+            self.loop.watch(
+                sock, partial(self._on_readable, connection), partial(self._advance, connection)
+            )
+            self._arm_timer()
+            # The request often arrives with the connection: read it now rather than
+            # one turn of the event loop later.
+            self._advance(connection)
 
-    def _drop_oldest_idle(self) -> None:
-        idle = [c for c in self.connections if c.in_flight is None and not c.outbox]
-        if idle:
-            self._close(min(idle, key=lambda c: c.last_activity))
+    def _on_readable(self, connection: _Connection) -> None:
+        connection.may_read = True
+        self._advance(connection)
 
-    def _read(self, connection: _Connection) -> None:
+    def _advance(self, connection: _Connection) -> None:
+        """Write, dispatch and read until the connection must wait; then say for what."""
+        if connection.closed or connection.busy:
+            return  # busy: a synchronous reply; the running loop below picks it up
+        connection.busy = True
+        try:
+            self._run(connection)
+        finally:
+            connection.busy = False
+        self._set_interest(connection)
+
+    def _run(self, connection: _Connection) -> None:
+        budget = MAX_READ_PER_EVENT
+        while not connection.closed:
+            if connection.outbox:
+                self._flush(connection)
+                if connection.closed or connection.outbox:
+                    return  # wait until the socket is writable again
+            if connection.close_after_write:
+                self._close(connection)
+                return
+            if connection.in_flight is not None:
+                return  # the application answers later
+            item = connection.parser.next_request()
+            if isinstance(item, ParseFailure):
+                response = self.app.protocol_error(item.status, item.message)
+                self._queue(connection, response, CLOSE)
+                connection.close_after_write = True
+                continue
+            if item is not None:
+                self._dispatch(connection, item)
+                continue
+            if self._maybe_continue(connection):
+                continue
+            if connection.peer_closed:
+                self._close(connection)  # nothing more will come; a partial request dies
+                return
+            if not connection.may_read or budget <= 0:
+                return  # wait until the socket is readable (again)
+            budget -= self._receive(connection, budget)
+
+    def _receive(self, connection: _Connection, budget: int) -> int:
         received = 0
-        while received < MAX_READ_PER_EVENT:
+        while received < budget:
             try:
                 data = connection.sock.recv(READ_CHUNK)
             except (BlockingIOError, InterruptedError):
+                connection.may_read = False
                 break
             except OSError:
                 self._close(connection)
-                return
+                break
             if not data:
                 connection.peer_closed = True
+                connection.may_read = False
                 break
             received += len(data)
             connection.parser.feed(data)
-            if connection.in_flight is not None:
-                break  # the reply comes first; unread bytes wait in the kernel
         if received:
-            connection.last_activity = self.clock()
-        self._pump(connection)
-        if connection.closed:
-            return
-        if connection.peer_closed:
-            if connection.in_flight is None and not connection.outbox:
-                self._close(connection)
-            else:
-                self._set_events(connection, connection.events & ~selectors.EVENT_READ)
-        elif connection.in_flight is not None:
-            self._set_events(connection, connection.events & ~selectors.EVENT_READ)
+            self._touch(connection)
+        return received
 
-    def _pump(self, connection: _Connection) -> None:
-        """Serve complete requests from the buffer, one at a time, in order."""
-        if connection.pumping:
-            return  # a reply arrived synchronously; the outer loop continues
-        connection.pumping = True
+    def _dispatch(self, connection: _Connection, request: HttpRequest) -> None:
+        request.remote = connection.remote
+        connection.in_flight = request
+        connection.sent_continue = False
+        connection.keep_open = client_keeps_alive(request)
+        respond = self._responder(connection, request)
         try:
-            while (
-                not connection.closed
-                and connection.in_flight is None
-                and not connection.outbox
-                and not connection.close_after_write
-            ):
-                item = connection.parser.next_request()
-                if item is None:
-                    self._maybe_continue(connection)
-                    break
-                if isinstance(item, ParseFailure):
-                    response = self.app.protocol_error(item.status, item.message)
-                    self._write(connection, response.encode(), close=True)
-                    break
-                item.remote = connection.remote
-                connection.in_flight = item
-                connection.sent_continue = False
-                connection.keep_alive = wants_keep_alive(item) and not connection.peer_closed
-                self._set_events(connection, 0)
-                respond = self._responder(connection, item)
-                try:
-                    self.app.handle(item, respond)
-                except Exception as exc:
-                    # Without an answer the connection would wait forever (time-outs
-                    # skip requests in flight); a late respond() is then ignored.
-                    traceback.print_exc()
-                    respond(self.app.protocol_error(500, f"internal error: {exc!r}"))
-        finally:
-            connection.pumping = False
-        if (
-            connection.peer_closed
-            and not connection.closed
-            and connection.in_flight is None
-            and not connection.outbox
-        ):
-            self._close(connection)
+            self.app.handle(request, respond)
+        except Exception as exc:
+            # Without an answer the connection would wait forever (time-outs skip
+            # requests in flight); a late respond() is then ignored.
+            traceback.print_exc()
+            respond(self.app.protocol_error(500, f"internal error: {exc!r}"))
 
     def _responder(self, connection: _Connection, request: HttpRequest) -> Respond:
         def respond(response: HttpResponse) -> None:
@@ -294,28 +276,34 @@ class HttpServer:
 
         return respond
 
-    def _maybe_continue(self, connection: _Connection) -> None:
-        parser = connection.parser
-        if parser.awaiting_body and parser.expects_continue and not connection.sent_continue:
-            connection.sent_continue = True
-            self._write(connection, CONTINUE, close=False)
-
     def _reply(self, connection: _Connection, request: HttpRequest, response: HttpResponse) -> None:
         if connection.closed or connection.in_flight is not request:
             return  # the client went away, or a stale reply
         connection.in_flight = None
-        # A response without Content-Length (the 403) ends where the connection does.
-        framed = any(name.lower() == "content-length" for name, _ in response.headers)
-        self._write(connection, response.encode(), close=not (connection.keep_alive and framed))
-        if not connection.closed and not connection.outbox:
-            self._pump(connection)
+        if not connection.reading:
+            connection.may_read = True  # bytes may have come while we were not reading
+        keep_open = connection.keep_open and is_self_delimited(request, response)
+        self._queue(connection, response, connection_header(request, keep_open))
+        connection.close_after_write = not keep_open
+        self._touch(connection)
+        self._advance(connection)  # at once, unless this reply came synchronously
 
-    def _write(self, connection: _Connection, data: bytes, *, close: bool) -> None:
-        connection.outbox += data
-        connection.close_after_write = connection.close_after_write or close
-        self._flush(connection)
+    def _maybe_continue(self, connection: _Connection) -> bool:
+        parser = connection.parser
+        if parser.awaiting_body and parser.expects_continue and not connection.sent_continue:
+            connection.sent_continue = True
+            connection.outbox += CONTINUE
+            return True
+        return False
+
+    def _queue(
+        self, connection: _Connection, response: HttpResponse, extra: tuple[str, str] | None
+    ) -> None:
+        connection.outbox += response.encode_head(extra)
+        connection.outbox += response.body
 
     def _flush(self, connection: _Connection) -> None:
+        sent_any = False
         while connection.outbox:
             try:
                 sent = connection.sock.send(connection.outbox)
@@ -325,45 +313,75 @@ class HttpServer:
                 self._close(connection)
                 return
             del connection.outbox[:sent]
-            connection.last_activity = self.clock()
-        if connection.outbox:
-            self._set_events(connection, connection.events | selectors.EVENT_WRITE)
-            return
-        if connection.close_after_write:
-            self._close(connection)
-            return
-        if connection.in_flight is None:
-            self._set_events(connection, 0 if connection.peer_closed else selectors.EVENT_READ)
-            self._pump(connection)
-        else:
-            self._set_events(connection, 0)
+            sent_any = True
+        if sent_any:
+            self._touch(connection)
 
-    def _set_events(self, connection: _Connection, events: int) -> None:
-        """Watch the socket for exactly these events (none: unregister it)."""
-        if connection.closed or events == connection.events:
+    def _set_interest(self, connection: _Connection) -> None:
+        if connection.closed:
             return
-        if connection.events and events:
-            self.selector.modify(connection.sock, events, connection)
-        elif events:
-            self.selector.register(connection.sock, events, connection)
-        else:
-            self.selector.unregister(connection.sock)
-        connection.events = events
+        waiting_for_input = (
+            connection.in_flight is None
+            and not connection.close_after_write
+            and not connection.peer_closed
+        )
+        # While a reply is being written, read only the body curl holds back until
+        # it sees `100 Continue`; otherwise the client's next bytes wait in the kernel.
+        read = waiting_for_input and (not connection.outbox or connection.parser.awaiting_body)
+        write = bool(connection.outbox)
+        if (read, write) != (connection.reading, connection.writing):
+            connection.reading, connection.writing = read, write
+            self.loop.want(connection.sock, read=read, write=write)
+
+    # --- time-outs --------------------------------------------------------------
+
+    def _touch(self, connection: _Connection) -> None:
+        connection.last_activity = self.clock()
+        self._arm_timer()
+
+    def _arm_timer(self) -> None:
+        # Every deadline is last activity + the same time-out, and activity only moves
+        # forward, so a timer armed now fires no later than any deadline set after it.
+        if not self._timer_armed:
+            self._timer_armed = True
+            self.loop.call_later(self.limits.idle_timeout, self._expire)
+
+    def _expire(self) -> None:
+        """Close connections silent too long while no reply is owed; re-arm for the next."""
+        self._timer_armed = False
+        now = self.clock()
+        next_due: float | None = None
+        for connection in list(self.connections):
+            if connection.in_flight is not None:
+                continue  # the application is working on it: never timed out
+            due = connection.last_activity + self.limits.idle_timeout
+            if due <= now + TIMER_SLACK:
+                self._close(connection)
+            elif next_due is None or due < next_due:
+                next_due = due
+        if next_due is not None:
+            self._timer_armed = True
+            self.loop.call_later(next_due - now, self._expire)
+
+    def _drop_oldest_idle(self) -> None:
+        idle = [c for c in self.connections if c.in_flight is None and not c.outbox]
+        if idle:
+            self._close(min(idle, key=lambda c: c.last_activity))
 
     def _close(self, connection: _Connection) -> None:
         if connection.closed:
             return
         connection.closed = True
         self.connections.discard(connection)
-        if connection.events:
-            try:
-                self.selector.unregister(connection.sock)
-            except (KeyError, ValueError):
-                pass
+        self.loop.forget(connection.sock)
         try:
             connection.sock.close()
         except OSError:
             pass
+
+
+def _nothing() -> None:
+    """A listening socket is never watched for writing."""
 
 
 def is_address_in_use(error: OSError) -> bool:

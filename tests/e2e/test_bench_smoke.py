@@ -12,15 +12,28 @@ from .harness import REPO_ROOT
 
 def test_quick_benchmark_has_no_gross_regression(anki_factory: Any, tmp_path: Path) -> None:
     sys.path.insert(0, str(REPO_ROOT))
-    from bench.run import Bench, logged_in
+    from bench.run import FORCE_SELECT_ENV, SELECT_PREFIX, Bench, logged_in
 
     anki = anki_factory(start=False)
     with logged_in(anki, tmp_path / "sync-server"):
         bench = Bench(anki, quick=True, repeat=1, syncs=True)
         bench.run()
-        bench.report()
+    # The same transport figures with Windows' select() selector forced.
+    forced = Bench(
+        anki_factory(extra_env=FORCE_SELECT_ENV),
+        quick=True,
+        repeat=1,
+        transport_only=True,
+        prefix=SELECT_PREFIX,
+        figures=bench.figures,
+    )
+    forced.run()
+    bench.report()
     bench.check_gross_regressions()
-    assert bench.failures == []
+    forced.check_gross_regressions()
+    assert bench.failures == [] and forced.failures == []
     # Every client of a burst is answered; none is refused.
     assert bench.figures["64 clients refused"] == [0]
     assert len(bench.figures["sync 1000 notes s"]) == 1
+    assert bench.figures[SELECT_PREFIX + "64 clients refused"] == [0]
+    assert bench.figures[SELECT_PREFIX + "version new connection p50 ms"]

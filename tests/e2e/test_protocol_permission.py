@@ -27,7 +27,8 @@ GRANTED = {"permission": "granted", "requireApikey": False, "version": 6}
 FORBIDDEN = (
     b"HTTP/1.1 403 Forbidden\r\n"
     b"Access-Control-Allow-Origin: http://localhost\r\n"
-    b"Access-Control-Allow-Headers: *\r\n\r\n"
+    b"Access-Control-Allow-Headers: *\r\n"
+    b"Connection: close\r\n\r\n"  # no Content-Length: the connection ends the reply
 )
 
 

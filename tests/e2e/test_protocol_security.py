@@ -24,7 +24,8 @@ from .support import anki_eval, http_request, json_body, private_instance
 FORBIDDEN = (
     b"HTTP/1.1 403 Forbidden\r\n"
     b"Access-Control-Allow-Origin: http://localhost\r\n"
-    b"Access-Control-Allow-Headers: *\r\n\r\n"
+    b"Access-Control-Allow-Headers: *\r\n"
+    b"Connection: close\r\n\r\n"  # no Content-Length: the connection ends the reply
 )
 ENV_ORIGIN = "http://env.example"
 MAX_BODY = 4096

@@ -34,7 +34,8 @@ EXTRA_HOST = "anki.home.arpa"
 BARE_403 = (
     b"HTTP/1.1 403 Forbidden\r\n"
     b"Access-Control-Allow-Origin: http://localhost\r\n"
-    b"Access-Control-Allow-Headers: *\r\n\r\n"
+    b"Access-Control-Allow-Headers: *\r\n"
+    b"Connection: close\r\n\r\n"  # no Content-Length: the connection ends the reply
 )
 REFUSED_ORIGINS = [
     "https://evil.example",

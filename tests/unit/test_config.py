@@ -47,9 +47,9 @@ def test_original_keys_and_defaults() -> None:
     assert s.webTimeout == 10000
 
 
-def test_backlog_never_below_128() -> None:
-    assert Settings().listen_backlog >= 128
-    assert settings_from({"webBacklog": 5}, environ={}).listen_backlog == 128
+def test_backlog_never_below_512() -> None:
+    assert Settings().listen_backlog >= 512
+    assert settings_from({"webBacklog": 5}, environ={}).listen_backlog == 512
     assert settings_from({"webBacklog": 1024}, environ={}).listen_backlog == 1024
 
 

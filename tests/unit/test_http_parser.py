@@ -7,6 +7,7 @@ import time
 import pytest
 
 from plugin.http.parser import HttpRequest, ParseFailure, RequestParser
+from plugin.http.response import client_keeps_alive
 
 MiB = 1024 * 1024
 
@@ -76,6 +77,22 @@ def test_truncated_request_line_defaults() -> None:
     assert (req.method, req.target, req.http_version) == ("GET", "/", "HTTP/1.0")
     empty = request(b"\r\n\r\n")
     assert empty.method == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "persists"),
+    [
+        (b"GET / HTTP/1.1\r\n\r\n", True),
+        (b"GET / http/1.1\r\n\r\n", True),  # the version is upper-cased as parsed
+        (b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n", False),
+        (b"GET / HTTP/1.1\r\nCONNECTION: Close\r\n\r\n", False),  # names lower-cased
+        (b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", True),
+        (b"GET /\r\n\r\n", False),  # no version: HTTP/1.0, which closes
+        (b"GET\r\n\r\n", False),
+    ],
+)
+def test_parsed_requests_feed_the_persistence_rule(raw: bytes, persists: bool) -> None:
+    assert client_keeps_alive(request(raw)) is persists
 
 
 def test_garbage_head_is_still_framed_without_crashing() -> None:

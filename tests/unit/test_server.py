@@ -1,36 +1,47 @@
 """The non-blocking HTTP server over real loopback sockets (issue requirements, spec §A.1/§A.2).
 
 The server runs the real WebApp and dispatcher (no collection: only protocol actions
-are used), driven from a background thread exactly as the brief describes.
+are used), woken by the real Qt driver on a background thread (``server_support``).
+Connection reuse and time-outs are in ``test_server_persistence.py``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import resource
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from aqt.qt import QCoreApplication, QEventLoop
 
 import plugin.actions  # noqa: F401  (fills the registry)
-from plugin.api import dispatch
-from plugin.api.context import ActionContext, Caller
+from plugin.api.context import ActionContext
 from plugin.api.registry import HIDDEN, action
-from plugin.api.web import WebApp
 from plugin.config import Settings
 from plugin.http.parser import HttpRequest
 from plugin.http.server import CONTINUE, HttpResponse, HttpServer, Limits, Respond
+from tests.unit.server_support import (
+    VERSION_BODY,
+    VERSION_REPLY,
+    RecordingDriver,
+    Running,
+    is_closed,
+    make_webapp,
+    post,
+    read_all,
+    read_response,
+    read_response_keep,
+    roundtrip,
+    running,
+    version_ok,
+)
 
 MiB = 1024 * 1024
-VERSION_BODY = b'{"action": "version", "version": 6}'
-VERSION_REPLY = b'{"result": 6, "error": null}'
 
 
 # --- test-only actions -------------------------------------------------------------------
@@ -48,130 +59,10 @@ if "_testBodySize" not in HIDDEN:
         return "z" * size
 
 
-# --- harness -------------------------------------------------------------------------------
-
-
-def make_webapp(settings: Settings | None = None) -> WebApp:
-    current = settings or Settings()
-
-    def run_request(envelope: dict[str, Any], caller: Caller, done: Callable[[Any], None]) -> None:
-        ctx = ActionContext(get_collection=lambda: None, settings=current, caller=caller)
-        dispatch.run(envelope, ctx, done)
-
-    return WebApp(lambda: current, run_request)
-
-
-class Running:
-    """A server driven by `process(0.02)` + `housekeeping()` on a background thread."""
-
-    def __init__(self, app: Any, limits: Limits | None, on_tick: Callable[[], None] | None) -> None:
-        self.server = HttpServer(app, limits or Limits())
-        self.server.listen("127.0.0.1", 0, 128)
-        self.port = self.server.port
-        self.on_tick = on_tick
-        self.stop = False
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._loop, daemon=True)
-        self.thread.start()
-
-    def _loop(self) -> None:
-        try:
-            while not self.stop:
-                self.server.process(0.02)
-                self.server.housekeeping()
-                if self.on_tick is not None:
-                    self.on_tick()
-        except BaseException as exc:  # surfaced by the fixture: the loop must never die
-            self.error = exc
-
-    def connect(self, timeout: float = 5.0) -> socket.socket:
-        sock = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
-        return sock
-
-    def shutdown(self) -> None:
-        self.stop = True
-        self.thread.join(5)
-        self.server.close()
-
-
-@contextmanager
-def running(
-    app: Any = None,
-    limits: Limits | None = None,
-    on_tick: Callable[[], None] | None = None,
-) -> Iterator[Running]:
-    server = Running(app or make_webapp(), limits, on_tick)
-    try:
-        yield server
-    finally:
-        server.shutdown()
-    assert server.error is None, f"server loop crashed: {server.error!r}"
-
-
 @pytest.fixture
 def srv() -> Iterator[Running]:
     with running() as server:
         yield server
-
-
-def post(body: bytes, *headers: str, method: str = "POST") -> bytes:
-    head = [f"{method} / HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}", *headers]
-    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
-
-
-def read_response(sock: socket.socket) -> tuple[bytes, dict[str, str], bytes]:
-    """Read exactly one response: (status line, headers, body). Without
-    Content-Length the body runs to the end of the stream (the 403 case)."""
-    buffer = b""
-    while b"\r\n\r\n" not in buffer:
-        data = sock.recv(65536)
-        if not data:
-            raise ConnectionError(f"closed before a full head: {buffer!r}")
-        buffer += data
-    head, _, rest = buffer.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = dict(line.split(": ", 1) for line in lines[1:])
-    if "Content-Length" in headers:
-        length = int(headers["Content-Length"])
-        while len(rest) < length:
-            data = sock.recv(max(65536, length - len(rest)))
-            if not data:
-                raise ConnectionError("closed inside the body")
-            rest += data
-        leftover = rest[length:]
-        assert leftover == b"", f"unexpected bytes after the response: {leftover[:80]!r}"
-        return lines[0].encode(), headers, rest[:length]
-    while data := sock.recv(65536):
-        rest += data
-    return lines[0].encode(), headers, rest
-
-
-def read_all(sock: socket.socket) -> bytes:
-    chunks = []
-    while data := sock.recv(65536):
-        chunks.append(data)
-    return b"".join(chunks)
-
-
-def is_closed(sock: socket.socket, timeout: float = 2.0) -> bool:
-    sock.settimeout(timeout)
-    try:
-        return sock.recv(1) == b""
-    except ConnectionResetError:
-        return True
-    except TimeoutError:
-        return False
-
-
-def roundtrip(srv: Running, raw: bytes) -> bytes:
-    with srv.connect() as sock:
-        sock.sendall(raw)
-        return read_all(sock)
-
-
-def version_ok(srv: Running) -> bool:
-    reply = roundtrip(srv, post(VERSION_BODY))
-    return reply.endswith(b"\r\n\r\n" + VERSION_REPLY)
 
 
 # --- exact bytes (§A.2) --------------------------------------------------------------------
@@ -197,6 +88,7 @@ def test_banner_for_empty_body_any_method_and_path(srv: Running) -> None:
             b"Access-Control-Allow-Origin: http://localhost\r\n"
             b"Access-Control-Allow-Headers: *\r\n"
             b"Content-Length: 33\r\n"
+            b"Connection: close\r\n"  # HTTP/1.0 without keep-alive: we close after it
             b'\r\n{"apiVersion": "AnkiConnect v.6"}'
         )
 
@@ -211,6 +103,7 @@ def test_forbidden_origin_exact_bytes(srv: Running) -> None:
         b"HTTP/1.1 403 Forbidden\r\n"
         b"Access-Control-Allow-Origin: http://localhost\r\n"
         b"Access-Control-Allow-Headers: *\r\n"
+        b"Connection: close\r\n"
         b"\r\n"
     )
 
@@ -245,75 +138,7 @@ def test_non_ascii_is_escaped_in_reply(srv: Running) -> None:
     assert reply.endswith(b'{"result": null, "error": "unsupported action"}')
 
 
-# --- keep-alive and pipelining ----------------------------------------------------------------
-
-
-def test_connection_closes_after_reply_without_keep_alive(srv: Running) -> None:
-    with srv.connect() as sock:
-        sock.sendall(post(VERSION_BODY) + post(VERSION_BODY))  # second is never answered
-        status, headers, body = read_response(sock)
-        assert body == VERSION_REPLY
-        assert "Connection" not in headers
-        assert is_closed(sock)
-
-
-def test_keep_alive_serves_sequential_requests_on_one_connection(srv: Running) -> None:
-    with srv.connect() as sock:
-        for _ in range(3):
-            sock.sendall(post(VERSION_BODY, "Connection: keep-alive"))
-            status, _, body = read_response_keep(sock)
-            assert status == b"HTTP/1.1 200 OK" and body == VERSION_REPLY
-        sock.sendall(post(VERSION_BODY))  # no keep-alive: answered, then closed
-        assert read_response_keep(sock)[2] == VERSION_REPLY
-        assert is_closed(sock)
-
-
-def test_connection_close_token_overrides_keep_alive(srv: Running) -> None:
-    with srv.connect() as sock:
-        sock.sendall(post(VERSION_BODY, "Connection: keep-alive, close"))
-        assert read_response_keep(sock)[2] == VERSION_REPLY
-        assert is_closed(sock)
-
-
-def read_response_keep(sock: socket.socket) -> tuple[bytes, dict[str, str], bytes]:
-    """Read one Content-Length-framed response, leaving later bytes for the next call."""
-    buffer = bytearray()
-    while b"\r\n\r\n" not in buffer:
-        data = sock.recv(1)
-        if not data:
-            raise ConnectionError(bytes(buffer))
-        buffer += data
-    lines = buffer[:-4].decode("latin-1").split("\r\n")
-    headers = dict(line.split(": ", 1) for line in lines[1:])
-    length = int(headers["Content-Length"])
-    body = bytearray()
-    while len(body) < length:
-        data = sock.recv(length - len(body))
-        if not data:
-            raise ConnectionError("closed inside the body")
-        body += data
-    return lines[0].encode(), headers, bytes(body)
-
-
-def test_pipelined_requests_are_answered_in_order(srv: Running) -> None:
-    bodies = [
-        b'{"action": "version"}',
-        b'{"action": "apiReflect", "version": 6, "params": {"scopes": []}}',
-        b'{"action": "nope", "version": 6}',
-        b"",
-    ]
-    raw = b"".join(post(b, "Connection: keep-alive") for b in bodies) + post(VERSION_BODY)
-    with srv.connect() as sock:
-        sock.sendall(raw)
-        replies = [read_response_keep(sock)[2] for _ in range(5)]
-        assert is_closed(sock)
-    assert replies == [
-        b"6",
-        b'{"result": {"scopes": []}, "error": null}',
-        b'{"result": null, "error": "unsupported action"}',
-        b'{"apiVersion": "AnkiConnect v.6"}',
-        VERSION_REPLY,
-    ]
+# --- pipelining (reuse itself: test_server_persistence.py) ---------------------------------
 
 
 class DelayedApp:
@@ -382,6 +207,7 @@ def test_chunked_request_body(srv: Running) -> None:
             sock.sendall(piece)
             time.sleep(0.01)
         sock.sendall(b"0\r\n\r\n")
+        sock.shutdown(socket.SHUT_WR)
         assert read_all(sock).endswith(VERSION_REPLY)
 
 
@@ -394,6 +220,7 @@ def test_expect_100_continue(srv: Running) -> None:
             interim += sock.recv(len(CONTINUE) - len(interim))
         assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
         sock.sendall(VERSION_BODY)
+        sock.shutdown(socket.SHUT_WR)
         assert read_all(sock) == (
             b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
             b"Access-Control-Allow-Origin: http://localhost\r\nAccess-Control-Allow-Headers: *\r\n"
@@ -457,6 +284,7 @@ def test_fifty_mib_upload_while_another_client_is_served(srv: Running) -> None:
         with srv.connect(timeout=20) as sock:
             started = time.perf_counter()
             sock.sendall(post(body))
+            sock.shutdown(socket.SHUT_WR)
             result["reply"] = read_all(sock)
             result["seconds"] = time.perf_counter() - started
 
@@ -479,6 +307,7 @@ def test_large_reply_to_a_slow_reader(srv: Running) -> None:
     body = b'{"action": "_testBigReply", "version": 6, "params": {"size": %d}}' % size
     with srv.connect() as slow:
         slow.sendall(post(body))
+        slow.shutdown(socket.SHUT_WR)
         time.sleep(0.2)  # the reply does not fit the socket buffers: the server must wait
         assert version_ok(srv)  # meanwhile others are served
         reply = read_all(slow)
@@ -489,7 +318,7 @@ def test_large_reply_to_a_slow_reader(srv: Running) -> None:
 # --- time-outs and hostile clients -------------------------------------------------------
 
 
-def test_idle_connections_are_closed_by_housekeeping() -> None:
+def test_silent_and_stalled_connections_are_closed_after_the_idle_timeout() -> None:
     with running(limits=Limits(idle_timeout=0.2)) as srv:
         silent = srv.connect()
         partial = srv.connect()
@@ -510,7 +339,7 @@ def test_active_connection_is_not_closed_while_it_makes_progress() -> None:
         for i in range(len(raw)):  # ~0.6 s in total, each gap well under the time-out
             sock.sendall(raw[i : i + 1])
             time.sleep(0.6 / len(raw))
-        assert read_all(sock).endswith(VERSION_REPLY)
+        assert read_response_keep(sock)[2] == VERSION_REPLY
 
 
 def test_slowloris_does_not_delay_another_client(srv: Running) -> None:
@@ -589,21 +418,31 @@ def test_thousand_connections_opened_and_dropped(srv: Running) -> None:
     assert len(srv.server.connections) == 0
 
 
+def serve_here(limits: Limits | None = None) -> tuple[HttpServer, RecordingDriver]:
+    """A server woken by the real driver on this (the Qt application's) thread: the test
+    decides when the event loop turns, with ``turn()``."""
+    driver = RecordingDriver()
+    return HttpServer(make_webapp(), driver, limits), driver
+
+
+def turn() -> None:
+    """One pass of the Qt event loop: every ready notifier is delivered once."""
+    QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
 def test_every_ready_connection_is_served_in_one_turn() -> None:
     """No one-accept-per-tick: 50 clients are answered within a handful of turns."""
-    server = HttpServer(make_webapp())
+    server, driver = serve_here()
     server.listen("127.0.0.1", 0, 128)
     clients = []
     try:
         for _ in range(50):
             sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
-            sock.sendall(post(VERSION_BODY))
+            sock.sendall(post(VERSION_BODY, "Connection: close"))
             clients.append(sock)
         time.sleep(0.05)  # all bytes are in the kernel before the first turn
-        turns = 0
-        while turns < 3:
-            server.process(0.2)
-            turns += 1
+        for _ in range(3):
+            turn()
         for sock in clients:
             sock.settimeout(1)
             assert read_all(sock).endswith(VERSION_REPLY)
@@ -611,24 +450,26 @@ def test_every_ready_connection_is_served_in_one_turn() -> None:
         for sock in clients:
             sock.close()
         server.close()
+        driver.stop()
+    assert not driver.errors
 
 
-def test_listen_backlog_of_128_queues_many_pending_connects() -> None:
-    """With the original's backlog of 5 the 7th connect would stall; with 128 it does not."""
-    server = HttpServer(make_webapp())
+def test_listen_backlog_of_512_queues_many_pending_connects() -> None:
+    """With the original's backlog of 5 the 7th connect would stall; with 512 it does not."""
+    server, driver = serve_here()
     backlog = Settings(webBacklog=5).listen_backlog
-    assert backlog >= 128
+    assert backlog >= 512
     server.listen("127.0.0.1", 0, backlog)
     clients = []
     try:
-        for _ in range(100):  # never processed while connecting: all wait in the backlog
+        for _ in range(300):  # never processed while connecting: all wait in the backlog
             sock = socket.socket()
             sock.settimeout(0.5)
             sock.connect(("127.0.0.1", server.port))
-            sock.sendall(post(VERSION_BODY))
+            sock.sendall(post(VERSION_BODY, "Connection: close"))
             clients.append(sock)
         for _ in range(5):
-            server.process(0.1)
+            turn()
         for sock in clients:
             sock.settimeout(1)
             assert read_all(sock).endswith(VERSION_REPLY)
@@ -636,82 +477,70 @@ def test_listen_backlog_of_128_queues_many_pending_connects() -> None:
         for sock in clients:
             sock.close()
         server.close()
+        driver.stop()
 
 
 # --- listening and closing ----------------------------------------------------------------
 
 
 def test_listen_reports_bound_address_and_close_frees_the_port() -> None:
-    server = HttpServer(make_webapp())
+    server, driver = serve_here()
     address = server.listen("127.0.0.1", 0, 128)
     port = server.port
     assert address == f"127.0.0.1:{port}"
     idle = socket.create_connection(("127.0.0.1", port))
-    server.process(0.1)
+    deadline = time.monotonic() + 3
+    while not server.connections and time.monotonic() < deadline:
+        turn()
     assert len(server.connections) == 1
+    assert driver.watched_sockets == 2  # the listener and the connection
     server.close()
+    assert driver.watched_sockets == 0  # each socket forgotten before it was closed
     assert is_closed(idle)
     idle.close()
-    again = HttpServer(make_webapp())
+    driver.stop()
+    again, again_driver = serve_here()
     try:
         again.listen("127.0.0.1", port, 128)  # SO_REUSEADDR: immediate rebind works
     finally:
         again.close()
+        again_driver.stop()
 
 
 def test_listen_on_a_busy_port_raises_address_in_use() -> None:
     from plugin.http.server import is_address_in_use
 
-    first = HttpServer(make_webapp())
+    first, first_driver = serve_here()
     first.listen("127.0.0.1", 0, 128)
-    second = HttpServer(make_webapp())
+    second, second_driver = serve_here()
     try:
         with pytest.raises(OSError) as caught:
             second.listen("127.0.0.1", first.port or 0, 128)
         assert is_address_in_use(caught.value)
         assert second.listeners == []
+        assert second_driver.watched_sockets == 0
     finally:
         first.close()
         second.close()
+        first_driver.stop()
+        second_driver.stop()
 
 
 def test_ipv6_loopback() -> None:
     if not socket.has_ipv6:
         pytest.skip("no IPv6")
-    server = HttpServer(make_webapp())
     try:
-        address = server.listen("::1", 0, 128)
+        context = running(host="::1")
+        srv = context.__enter__()
     except OSError:
-        server.close()
         pytest.skip("::1 not available")
-    assert address.startswith("[::1]:")
-    port = server.port
-
-    done = threading.Event()
-
-    def loop() -> None:
-        while not done.is_set():
-            server.process(0.02)
-
-    thread = threading.Thread(target=loop)
-    thread.start()
     try:
-        with socket.create_connection(("::1", port), timeout=3) as sock:
-            sock.sendall(post(VERSION_BODY, "Host: [::1]:8765"))
+        assert srv.server.listeners[0].address.startswith("[::1]:")
+        with srv.connect(timeout=3) as sock:
+            sock.sendall(post(VERSION_BODY, "Host: [::1]:8765", "Connection: close"))
             assert read_all(sock).endswith(VERSION_REPLY)
     finally:
-        done.set()
-        thread.join()
-        server.close()
-
-
-def test_fileno_is_a_readiness_descriptor_on_linux() -> None:
-    server = HttpServer(make_webapp())
-    try:
-        if os.name == "posix":
-            assert isinstance(server.fileno(), int)
-    finally:
-        server.close()
+        context.__exit__(None, None, None)
 
 
 def test_connection_limit_drops_the_oldest_idle_connection() -> None:
@@ -723,7 +552,7 @@ def test_connection_limit_drops_the_oldest_idle_connection() -> None:
         time.sleep(0.1)
         newest = srv.connect()
         assert is_closed(idle[0])  # made room for the newcomer
-        newest.sendall(post(VERSION_BODY))
+        newest.sendall(post(VERSION_BODY, "Connection: close"))
         assert read_all(newest).endswith(VERSION_REPLY)
         for sock in (*idle, newest):
             sock.close()
@@ -767,7 +596,7 @@ def test_a_failing_handler_answers_500_and_the_server_lives_on(
             raw = post(VERSION_BODY, "Connection: keep-alive").replace(
                 b"POST /", b"POST /late-boom"
             )
-            sock.sendall(raw + post(VERSION_BODY))
+            sock.sendall(raw + post(VERSION_BODY, "Connection: close"))
             assert read_response_keep(sock)[2] == VERSION_REPLY
             assert read_response_keep(sock)[2] == VERSION_REPLY
             assert is_closed(sock)
@@ -782,3 +611,4 @@ def test_forbidden_reply_closes_even_with_keep_alive(srv: Running) -> None:
         status, headers, body = read_response(sock)  # reads to EOF
     assert status == b"HTTP/1.1 403 Forbidden" and body == b""
     assert "Content-Length" not in headers
+    assert headers["Connection"] == "close"
