@@ -59,8 +59,8 @@ def updateNote(ctx: ActionContext, note: NoteObject) -> None:
 def updateNoteModel(ctx: ActionContext, note: NoteObject) -> None:
     """Change a note's type in place, then set its fields and tags.
 
-    `note` is `{id, modelName, fields, tags?}`. Every field starts empty and the
-    given ones are set (names matched ignoring case); the tags are replaced, so
+    `note` is `{id, modelName, fields, tags?}`; `fields` must be a non-empty
+    object. Every field starts empty and the given ones are set (names matched ignoring case); the tags are replaced, so
     omitting `tags` clears them. Cards keep their template where the new type has
     one of the same name/position; Anki's change-notetype rules apply."""
     note_id = note.get("id")
@@ -70,7 +70,9 @@ def updateNoteModel(ctx: ActionContext, note: NoteObject) -> None:
     if not model_name:
         raise ActionError("Model name is required")
     fields = note.get("fields")
-    if not isinstance(fields, dict):
+    if not fields or not isinstance(fields, dict):
+        # An empty object too: every field is blanked before the given ones are set,
+        # so `{}` would erase the note (the original refuses it the same way).
         raise ActionError("Fields must be provided as a dictionary")
     col = ctx.col
     existing = find_note(col, note_id)
