@@ -121,13 +121,14 @@ def set_note_fields(note: Note, fields: dict[str, Any], *, case_sensitive: bool)
 def note_tags(tags: Any) -> list[str]:
     """The ``tags`` of a note object as a list (§E.4).
 
-    A list is used as given; a single string is one tag (never split by us — Anki
-    itself treats spaces as separators when it saves); null means no tags.
+    A list is used as given; a single string is split on spaces (`"ab cd"` is the
+    tags `ab` and `cd`, as Anki reads a tag string; the original made one tag per
+    character, see docs/compatibility.md); null means no tags.
     """
     if tags is None:
         return []
     if isinstance(tags, str):
-        return [tags]
+        return tags.split()
     return list(tags)
 
 

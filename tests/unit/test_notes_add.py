@@ -176,6 +176,19 @@ def test_tags_string_is_one_tag_not_a_list_of_characters(api: Api, col: Collecti
     assert col.get_note(note_id).tags == ["vocab"]
 
 
+def test_tags_string_is_split_on_spaces(api: Api, col: Collection) -> None:
+    # the original makes one tag per character (a, b, " ", c, d); see compatibility.md
+    note_id = api("addNote", note=basic("spaced", tags="ab  cd"))
+    assert col.get_note(note_id).tags == ["ab", "cd"]
+    [batch_id] = api("addNotes", notes=[basic("spaced batch", tags=" ef gh ")])
+    assert col.get_note(batch_id).tags == ["ef", "gh"]
+    api(
+        "updateNoteModel",
+        note={"id": note_id, "modelName": "Basic", "fields": {"Front": "f"}, "tags": "ij kl"},
+    )
+    assert col.get_note(note_id).tags == ["ij", "kl"]
+
+
 # --- §E.1 duplicate scopes -----------------------------------------------------------
 
 
