@@ -12,7 +12,14 @@ from typing import Any
 
 from ..api.context import ActionContext
 from ..api.registry import action
-from ..notes.builder import attach_media, find_deck_id, find_model, note_tags, set_note_fields
+from ..notes.builder import (
+    ParamPath,
+    attach_media,
+    find_deck_id,
+    find_model,
+    note_tags,
+    set_note_fields,
+)
 from . import gui_browser, gui_review  # noqa: F401  (registers their actions)
 
 # AnkiConnect documents that Anki closes "about a second" after guiExitAnki answers,
@@ -47,7 +54,8 @@ def guiAddCards(ctx: ActionContext, note: dict[str, Any] | None = None) -> int:
     deck_id = find_deck_id(col, note["deckName"])
     notetype = find_model(col, note["modelName"])
     new_note = col.new_note(notetype)
-    set_note_fields(new_note, note.get("fields") or {}, case_sensitive=True)
+    fields = note.get("fields") or {}
+    set_note_fields(new_note, fields, case_sensitive=True, at=ParamPath("guiAddCards", "note"))
     if "tags" in note:
         new_note.tags = note_tags(note["tags"])
     attach_media(ctx, new_note, note)

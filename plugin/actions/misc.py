@@ -19,9 +19,7 @@ def version(ctx: ActionContext) -> int:
 
 
 @action("misc", runs="protocol")
-def apiReflect(
-    ctx: ActionContext, scopes: Any = None, actions: Any = None
-) -> dict[str, list[str]]:
+def apiReflect(ctx: ActionContext, scopes: Any = None, actions: Any = None) -> dict[str, list[str]]:
     """Describe the API: with scope "actions", the action names that exist.
 
     `actions` null lists every action alphabetically; a list is filtered, in input

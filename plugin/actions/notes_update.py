@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..api.context import ActionContext
 from ..api.errors import ActionError
 from ..api.registry import action
-from ..notes.builder import attach_media, find_note, note_tags, set_note_fields
+from ..notes.builder import ParamPath, attach_media, find_note, note_tags, set_note_fields
 from .notes_tags import replace_note_tags
 
 if TYPE_CHECKING:
@@ -21,11 +21,11 @@ if TYPE_CHECKING:
 NoteObject = dict[str, Any]
 
 
-def update_fields(ctx: ActionContext, params: NoteObject) -> None:
+def update_fields(ctx: ActionContext, params: NoteObject, action: str) -> None:
     """Set the given fields (case-sensitive), append media, save (updateNoteFields)."""
     col = ctx.col
     note = find_note(col, params["id"])
-    set_note_fields(note, params["fields"], case_sensitive=True)
+    set_note_fields(note, params["fields"], case_sensitive=True, at=ParamPath(action, "note"))
     attach_media(ctx, note, params)
     col.update_note(note)
 
@@ -37,7 +37,7 @@ def updateNoteFields(ctx: ActionContext, note: NoteObject) -> None:
     `note` is `{id, fields, audio?, video?, picture?}`; field names are matched
     case-sensitively and unknown names ignored; media references are appended to
     the fields listed in each media object."""
-    update_fields(ctx, note)
+    update_fields(ctx, note, "updateNoteFields")
 
 
 @action("notes")
@@ -50,7 +50,7 @@ def updateNote(ctx: ActionContext, note: NoteObject) -> None:
     if "fields" not in note and "tags" not in note:
         raise ActionError('Must provide a "fields" or "tags" property.')
     if "fields" in note:
-        update_fields(ctx, note)
+        update_fields(ctx, note, "updateNote")
     if "tags" in note:
         replace_note_tags(ctx.col, note["id"], note["tags"])
 
@@ -81,7 +81,7 @@ def updateNoteModel(ctx: ActionContext, note: NoteObject) -> None:
         raise ActionError(f"Model '{model_name}' not found")
     changed = _change_notetype(col, existing, int(notetype["id"]))
     changed.fields = [""] * len(changed.fields)
-    set_note_fields(changed, fields, case_sensitive=False)
+    set_note_fields(changed, fields, case_sensitive=False, at=ParamPath("updateNoteModel", "note"))
     changed.tags = note_tags(note.get("tags"))
     col.update_note(changed)
 

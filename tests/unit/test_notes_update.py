@@ -186,3 +186,12 @@ def test_update_note_model_unknown_model_and_note(api: Api) -> None:
     assert error_of(
         api, "updateNoteModel", note={"id": 42, "modelName": "Basic", "fields": {"a": "b"}}
     ) == ("Note was not found: 42")
+
+
+def test_update_note_fields_non_string_value_changes_nothing(api: Api, col: Collection) -> None:
+    note_id = add(api, "f", "b")
+    message = error_of(api, "updateNoteFields", note={"id": note_id, "fields": {"Back": 5}})
+    assert message == (
+        "AnkiConnect.updateNoteFields() parameter 'note['fields']['Back']' must be string, got 5"
+    )
+    assert col.get_note(note_id).fields == ["f", "b"]
