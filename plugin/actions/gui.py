@@ -3,7 +3,8 @@
 Every action here runs on Anki's main thread and returns promptly: windows are shown
 (never ``exec()``-ed), so a window waiting for the user does not hold up the server.
 The Browser actions live in :mod:`.gui_browser`, the deck screens and the reviewer
-in :mod:`.gui_review`; the widgets themselves in :mod:`plugin.gui`.
+in :mod:`.gui_review`, guiAddNoteSetData in :mod:`.gui_add_note`; the widgets
+themselves in :mod:`plugin.gui`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..notes.builder import (
     note_tags,
     set_note_fields,
 )
-from . import gui_browser, gui_review  # noqa: F401  (registers their actions)
+from . import gui_add_note, gui_browser, gui_review  # noqa: F401  (registers their actions)
 
 # AnkiConnect documents that Anki closes "about a second" after guiExitAnki answers,
 # which also leaves time for the reply to reach the client.

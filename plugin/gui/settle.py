@@ -87,15 +87,18 @@ def settle(
     ready: Callable[[], bool] = lambda: True,
     webs: Callable[[], Sequence[Any]] = list,
     finish: Callable[[], None] | None = None,
+    result: Callable[[], T] | None = None,
 ) -> Deferred[T]:
     """``value``, once ``ready()`` holds and then the web views ``webs()`` caught up.
 
     ``what`` names the state waited for, for the time-out error. ``finish`` runs
-    when the wait ends, however it ends (hooks are removed there).
+    when the wait ends, however it ends (hooks are removed there). ``result``, if
+    given, replaces ``value``: it is called once ``ready()`` held.
     """
     waiter = _Waiter(value, what, ready, webs, finish)
+    waiter.result = result
     if ctx.caller.in_process:
-        waiter.end(value, None)
+        waiter.end(waiter.final_value(), None)
     else:
         waiter.start()
     return waiter.deferred
@@ -123,6 +126,7 @@ class _Waiter(Generic[T]):
         # is reached
         self.barriers: dict[str, tuple[Any, float]] | None = None
         self.web_deadline = self.deadline
+        self.result: Callable[[], T] | None = None
         self.timer: QTimer | None = None
 
     def start(self) -> None:
@@ -160,7 +164,12 @@ class _Waiter(Generic[T]):
                 ),
             )
 
+    def final_value(self) -> T:
+        return self.result() if self.result is not None else self.value
+
     def run_barriers(self) -> None:
+        self.value = self.final_value()
+        self.result = None
         self.barriers = {}
         self.web_deadline = min(self.deadline, time.monotonic() + WEB_GRACE_S)
         for web in live_webs(*self.webs()):
