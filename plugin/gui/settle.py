@@ -95,8 +95,7 @@ def settle(
     when the wait ends, however it ends (hooks are removed there). ``result``, if
     given, replaces ``value``: it is called once ``ready()`` held.
     """
-    waiter = _Waiter(value, what, ready, webs, finish)
-    waiter.result = result
+    waiter = _Waiter(value, what, ready, webs, finish, result)
     if ctx.caller.in_process:
         waiter.end(waiter.final_value(), None)
     else:
@@ -114,6 +113,7 @@ class _Waiter(Generic[T]):
         ready: Callable[[], bool],
         webs: Callable[[], Sequence[Any]],
         finish: Callable[[], None] | None,
+        result: Callable[[], T] | None,
     ) -> None:
         self.deferred: Deferred[T] = Deferred()
         self.value = value
@@ -126,7 +126,7 @@ class _Waiter(Generic[T]):
         # is reached
         self.barriers: dict[str, tuple[Any, float]] | None = None
         self.web_deadline = self.deadline
-        self.result: Callable[[], T] | None = None
+        self.result = result
         self.timer: QTimer | None = None
 
     def start(self) -> None:

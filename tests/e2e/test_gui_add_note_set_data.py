@@ -154,3 +154,14 @@ def test_without_an_add_window_the_result_is_the_not_open_object(anki: AnkiInsta
     assert anki.call("guiAddNoteSetData", version=4, note=note) == NOT_OPEN
     assert ev(anki, WINDOW_NOTE) is None  # it never opens one
     assert not media_exists(anki, name)
+
+
+def test_in_process_calls_answer_at_once(anki: AnkiInstance, add_window: str) -> None:
+    # another add-on calls on the main thread and cannot be answered later
+    code = (
+        "result = [mw.ankiconnect.invoke('guiAddNoteSetData',"
+        " {'note': {'fields': {'Back': ' in process'}}, 'append': True}),"
+        " mw.ankiconnect.invoke('guiDeckBrowser')]"
+    )
+    assert ev(anki, code) == [{"result": True, "error": None}, {"result": None, "error": None}]
+    assert ev(anki, WINDOW_NOTE)["fields"]["Back"] == "typed back in process"
