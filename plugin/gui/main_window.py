@@ -61,13 +61,14 @@ class MainWindowWatch:
         when the main window gets the focus (a window without focus only notes it)."""
         state = self.mw.state
         if state == "review":
-            self.mw.reviewer.refresh_if_needed()
-        elif state == "overview":
+            self.mw.reviewer.refresh_if_needed()  # synchronous: the next card is shown
+            return
+        screen = {"overview": self.mw.overview, "deckBrowser": self.mw.deckBrowser}.get(state)
+        if screen is not None and screen._refresh_needed:
+            # a QueryOp, rendered later; an unchanged screen is not drawn again (a
+            # needless reload of the congratulations page is what can get it stuck)
             self.rerender = True
-            self.mw.overview.refresh()
-        elif state == "deckBrowser":
-            self.rerender = True
-            self.mw.deckBrowser.refresh()
+            screen.refresh_if_needed()
 
     def webs(self) -> list[Any]:
         return live_webs(getattr(self.mw, "web", None), getattr(self.mw, "bottomWeb", None))
