@@ -60,9 +60,10 @@ def updateNoteModel(ctx: ActionContext, note: NoteObject) -> None:
     """Change a note's type in place, then set its fields and tags.
 
     `note` is `{id, modelName, fields, tags?}`; `fields` must be a non-empty
-    object. Every field starts empty and the given ones are set (names matched ignoring case); the tags are replaced, so
-    omitting `tags` clears them. Cards keep their template where the new type has
-    one of the same name/position; Anki's change-notetype rules apply."""
+    object. Every field starts empty and the given ones are set (names matched
+    ignoring case); the tags are replaced, so omitting `tags` clears them. Cards
+    keep their template where the new type has one of the same name/position;
+    Anki's change-notetype rules apply."""
     note_id = note.get("id")
     if not note_id:
         raise ActionError("Note ID is required")
