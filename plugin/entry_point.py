@@ -28,6 +28,7 @@ from .api.request_queue import RequestQueue, placement_of
 from .api.security import is_loopback_host
 from .api.web import WebApp
 from .config import Settings, settings_from
+from .gui import settle
 from .gui.permission import ask_permission
 from .gui.status import add_tools_menu_entry
 from .http.server import HttpServer, Limits, is_address_in_use
@@ -330,6 +331,8 @@ def run(module: str) -> AnkiConnectService:
     # --- hooks, all in one place ---
     mw.addonManager.setConfigUpdatedAction(module, service.on_config_updated)
     gui_hooks.main_window_did_init.append(_add_tools_menu_entry)
+    # GUI actions answer once the web views ran what they were given (gui/settle.py)
+    gui_hooks.webview_did_receive_js_message.append(settle.on_js_message)
     mw.app.aboutToQuit.connect(service.stop)
 
     service.start()

@@ -3,7 +3,8 @@
 Every action here runs on Anki's main thread and returns promptly: windows are shown
 (never ``exec()``-ed), so a window waiting for the user does not hold up the server.
 The Browser actions live in :mod:`.gui_browser`, the deck screens and the reviewer
-in :mod:`.gui_review`; the widgets themselves in :mod:`plugin.gui`.
+in :mod:`.gui_review`, guiAddNoteSetData in :mod:`.gui_add_note`; the widgets
+themselves in :mod:`plugin.gui`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from ..api.context import ActionContext
+from ..api.deferred import Deferred
 from ..api.registry import action
-from ..notes.builder import attach_media, find_deck_id, find_model, note_tags, set_note_fields
-from . import gui_browser, gui_review  # noqa: F401  (registers their actions)
+from ..notes.builder import (
+    ParamPath,
+    attach_media,
+    find_deck_id,
+    find_model,
+    note_tags,
+    set_note_fields,
+)
+from . import gui_add_note, gui_browser, gui_review  # noqa: F401  (registers their actions)
 from .packages import check_path_caller
 
 # AnkiConnect documents that Anki closes "about a second" after guiExitAnki answers,
@@ -26,8 +35,15 @@ def _require_collection(ctx: ActionContext) -> None:
     _ = ctx.col
 
 
+def editor_shown(ctx: ActionContext, value: int, window: Any, what: str) -> Deferred[int]:
+    """``value`` once the editor of ``window`` (Add or Edit) shows its note."""
+    from ..gui.settle import live_webs, settle
+
+    return settle(ctx, value, what=what, webs=lambda: live_webs(window.editor.web))
+
+
 @action("gui", runs="gui")
-def guiAddCards(ctx: ActionContext, note: dict[str, Any] | None = None) -> int:
+def guiAddCards(ctx: ActionContext, note: dict[str, Any] | None = None) -> Deferred[int]:
     """Open the Add window pre-filled with a note; returns 0 (the unsaved note's id).
 
     `note` has `deckName`, `modelName`, and optionally `fields`, `tags`, and
@@ -37,53 +53,81 @@ def guiAddCards(ctx: ActionContext, note: dict[str, Any] | None = None) -> int:
     files are stored right away. An Add window that is already open is closed and
     replaced. Unknown deck or note type: `deck was not found: <name>` / `model was
     not found: <name>`. The result is the id of the note being edited, which is 0
-    until the user adds it (AnkiConnect's README suggests a real id)."""
+    until the user adds it (AnkiConnect's README suggests a real id). Answers once
+    the window shows the note."""
     from ..gui.add_cards import open_add_cards
 
     col = ctx.col
     mw = ctx.mw
     if note is None:
         window = open_add_cards(mw)
-        return int(window.editor.note.id) if window.editor.note is not None else 0
+        note_id = int(window.editor.note.id) if window.editor.note is not None else 0
+        return editor_shown(ctx, note_id, window, "the Add window")
     deck_id = find_deck_id(col, note["deckName"])
     notetype = find_model(col, note["modelName"])
     new_note = col.new_note(notetype)
-    set_note_fields(new_note, note.get("fields") or {}, case_sensitive=True)
+    fields = note.get("fields") or {}
+    set_note_fields(new_note, fields, case_sensitive=True, at=ParamPath("guiAddCards", "note"))
     if "tags" in note:
         new_note.tags = note_tags(note["tags"])
     attach_media(ctx, new_note, note)
     window = open_add_cards(mw, new_note, deck_id)
-    return int(window.editor.note.id)
+    return editor_shown(ctx, int(window.editor.note.id), window, "the note in the Add window")
 
 
 @action("gui", runs="gui")
-def guiEditNote(ctx: ActionContext, note: int) -> None:
+def guiEditNote(ctx: ActionContext, note: int) -> Deferred[None]:
     """Open an Edit window on the note with id `note`.
 
     The window is like Anki's "Edit Current" window, but has a Preview button
     (previews the note's cards), a Browse button (opens the Browser on them), and
     Back/Forward buttons over the notes it has shown; it has no Close bar. Calling
-    it again shows the new note in the same window. An unknown id answers Anki's
-    not-found error. (The original fails on current Anki with `'Ui_Dialog' object
-    has no attribute 'buttonBox'`; this one opens the window as documented.)"""
+    it again shows the new note in the same window; answers once the window shows
+    it. An unknown id answers Anki's not-found error. (The original fails on current
+    Anki with `'Ui_Dialog' object has no attribute 'buttonBox'`; this one opens the
+    window as documented.)"""
     from anki.notes import NoteId
 
     from ..gui.edit_note import open_edit_note
+    from ..gui.settle import live_webs, settle
 
     found = ctx.col.get_note(NoteId(note))
-    open_edit_note(ctx.mw, found)
+    window = open_edit_note(ctx.mw, found)
+    return settle(
+        ctx, None, what="the note in the Edit window", webs=lambda: live_webs(window.editor.web)
+    )
 
 
 @action("gui", runs="gui")
-def guiUndo(ctx: ActionContext) -> bool:
+def guiUndo(ctx: ActionContext) -> Deferred[bool]:
     """Undo the last collection change, as Edit > Undo does; always true.
 
-    The undo runs in the background; nothing to undo is not an error."""
-    from aqt.operations.collection import undo
+    Answers once the undo is done and the main window shows its result (an undone
+    answer puts that card back in the reviewer); nothing to undo is not an error."""
+    from ..gui.main_window import MainWindowWatch, undo_then
+    from ..gui.settle import settle
 
     _require_collection(ctx)  # undo needs an open collection
-    undo(parent=ctx.mw)
-    return True
+    mw = ctx.mw
+    watch = MainWindowWatch(mw, rerender=False)
+    progress = {"undone": False, "refreshed": False}
+
+    def ready() -> bool:
+        if not progress["undone"]:
+            return False
+        if not progress["refreshed"]:
+            progress["refreshed"] = True
+            watch.refresh_screen()
+        return watch.ready()
+
+    try:
+        undo_then(mw, lambda: progress.update(undone=True))
+    except BaseException:
+        watch.close()
+        raise
+    return settle(
+        ctx, True, what="the undone change", ready=ready, webs=watch.webs, finish=watch.close
+    )
 
 
 @action("gui", runs="gui")

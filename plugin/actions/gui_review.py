@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ..api.context import ActionContext
+from ..api.deferred import Deferred
 from ..api.errors import ActionError, ReviewerUnavailable
 from ..api.registry import action
 from .cards_info import without_isolation_marks
+
+T = TypeVar("T")
 
 NOT_REVIEWING = "Gui review is not currently active."
 
@@ -34,6 +38,25 @@ def _reviewing(ctx: ActionContext) -> Any | None:
     if ctx.mw.state == "review" and reviewer.card is not None:
         return reviewer
     return None
+
+
+def shown(
+    ctx: ActionContext, value: T, what: str, change: Callable[[], None], *, rerender: bool = False
+) -> Deferred[T]:
+    """Run ``change`` on the main window; ``value`` once the window shows its result.
+
+    ``rerender``: the change shows its screen anew (the deck screens), so that screen
+    must have rendered again before the answer goes out."""
+    from ..gui.main_window import MainWindowWatch
+    from ..gui.settle import settle
+
+    watch = MainWindowWatch(ctx.mw, rerender=rerender)
+    try:
+        change()
+    except BaseException:
+        watch.close()
+        raise
+    return settle(ctx, value, what=what, ready=watch.ready, webs=watch.webs, finish=watch.close)
 
 
 def _answer_buttons(reviewer: Any) -> list[int]:
@@ -102,39 +125,41 @@ def guiStartCardTimer(ctx: ActionContext) -> bool:
 
 
 @action("gui", runs="gui")
-def guiShowQuestion(ctx: ActionContext) -> bool:
-    """Show the question side of the card under review; false if not reviewing."""
+def guiShowQuestion(ctx: ActionContext) -> bool | Deferred[bool]:
+    """Show the question side of the card under review; false if not reviewing.
+
+    Answers once the reviewer shows it."""
     reviewer = _reviewing(ctx)
     if reviewer is None:
         return False
-    reviewer._showQuestion()
-    return True
+    return shown(ctx, True, "the question", reviewer._showQuestion)
 
 
 @action("gui", runs="gui")
-def guiShowAnswer(ctx: ActionContext) -> bool:
-    """Show the answer side of the card under review; false if not reviewing."""
+def guiShowAnswer(ctx: ActionContext) -> bool | Deferred[bool]:
+    """Show the answer side of the card under review; false if not reviewing.
+
+    Answers once the reviewer shows it."""
     reviewer = _reviewing(ctx)
     if reviewer is None:
         return False
-    reviewer._showAnswer()
-    return True
+    return shown(ctx, True, "the answer", reviewer._showAnswer)
 
 
 @action("gui", runs="gui")
-def guiAnswerCard(ctx: ActionContext, ease: int) -> bool:
+def guiAnswerCard(ctx: ActionContext, ease: int) -> bool | Deferred[bool]:
     """Answer the card under review with `ease` (1 = Again … 4 = Easy).
 
     False if not reviewing, if the answer side is not shown yet (guiShowAnswer first),
-    or if `ease` is not one of the card's answer buttons. The answer is recorded in
-    the background; the reviewer then shows the next card."""
+    or if `ease` is not one of the card's answer buttons. Answers once the answer is
+    recorded and the reviewer shows the next card (or the deck's overview when none
+    is left), so a guiCurrentCard sent right after sees the next card."""
     reviewer = _reviewing(ctx)
     if reviewer is None or reviewer.state != "answer":
         return False
     if ease not in _answer_buttons(reviewer):
         return False
-    reviewer._answerCard(ease)
-    return True
+    return shown(ctx, True, "the next card", lambda: reviewer._answerCard(ease))
 
 
 @action("gui", runs="gui")
@@ -157,27 +182,30 @@ def _select_deck(ctx: ActionContext, name: str) -> bool:
 
 
 @action("gui", runs="gui")
-def guiDeckOverview(ctx: ActionContext, name: str) -> bool:
-    """Show the overview screen of deck `name`; false if there is no such deck."""
+def guiDeckOverview(ctx: ActionContext, name: str) -> bool | Deferred[bool]:
+    """Show the overview screen of deck `name`; false if there is no such deck.
+
+    Answers once the overview shows the deck."""
     if not _select_deck(ctx, name):
         return False
-    ctx.mw.moveToState("overview")
-    return True
+    mw = ctx.mw
+    return shown(ctx, True, "the deck overview", lambda: mw.moveToState("overview"), rerender=True)
 
 
 @action("gui", runs="gui")
-def guiDeckBrowser(ctx: ActionContext) -> None:
-    """Show the deck list (Anki's main screen)."""
-    ctx.mw.moveToState("deckBrowser")
+def guiDeckBrowser(ctx: ActionContext) -> Deferred[None]:
+    """Show the deck list (Anki's main screen); answers once it is shown."""
+    mw = ctx.mw
+    return shown(ctx, None, "the deck list", lambda: mw.moveToState("deckBrowser"), rerender=True)
 
 
 @action("gui", runs="gui")
-def guiDeckReview(ctx: ActionContext, name: str) -> bool:
+def guiDeckReview(ctx: ActionContext, name: str) -> bool | Deferred[bool]:
     """Start reviewing deck `name`; false if there is no such deck.
 
-    With nothing due Anki shows the deck's overview instead (guiReviewActive then
-    answers false)."""
+    Answers once the first card is shown. With nothing due Anki shows the deck's
+    overview instead (guiReviewActive then answers false)."""
     if not _select_deck(ctx, name):
         return False
-    ctx.mw.moveToState("review")
-    return True
+    mw = ctx.mw
+    return shown(ctx, True, "the first card", lambda: mw.moveToState("review"), rerender=True)

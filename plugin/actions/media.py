@@ -1,9 +1,8 @@
 """Media actions (spec §B "Media").
 
-Every name a client sends is confined to the media folder: stored names go through
-Anki's own normalization (which strips ``/`` and ``\\``), names to read or delete are
-reduced to a base name as AnkiConnect does, and glob matches outside the folder are
-dropped.
+Every name a client sends is confined to the media folder: names to store, read or
+delete are reduced to their base name as AnkiConnect does (stored names then go
+through Anki's own normalization), and glob matches outside the folder are dropped.
 """
 
 from __future__ import annotations
@@ -33,7 +32,9 @@ def storeMediaFile(
     """Store a file in the media folder; the name it was stored under.
 
     The content comes from `data` (base64), else `path` (a file on the Anki host),
-    else `url` (downloaded); empty strings count as absent. Anki normalizes the name
+    else `url` (downloaded); empty strings count as absent. A folder part of the
+    name is dropped (`sub/dir.txt` is stored as `dir.txt`, which retrieveMediaFile
+    and deleteMediaFile then find under either name). Anki normalizes the name
     (NFC, strips ``[]<>:"/?*^\\|`` and control characters, lower-cases new names) so
     the result may differ from `filename`. With `deleteExisting` (default true) a
     file of that name is moved to Anki's media trash first; with false an existing

@@ -19,11 +19,12 @@ def version(ctx: ActionContext) -> int:
 
 
 @action("misc", runs="protocol")
-def apiReflect(ctx: ActionContext, scopes: Any, actions: Any = None) -> dict[str, list[str]]:
+def apiReflect(ctx: ActionContext, scopes: Any = None, actions: Any = None) -> dict[str, list[str]]:
     """Describe the API: with scope "actions", the action names that exist.
 
     `actions` null lists every action alphabetically; a list is filtered, in input
-    order, to the names that exist.
+    order, to the names that exist. `scopes` must be a list: anything else, or no
+    `scopes` at all, answers `scopes has invalid value`.
     """
     if not isinstance(scopes, list):
         raise ValueError("scopes has invalid value")

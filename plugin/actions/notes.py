@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 from ..api.context import ActionContext
 from ..api.errors import ActionError
 from ..api.registry import action
-from ..notes.builder import BatchDuplicates, NoteDraft, attach_media, prepare_note
+from ..notes.builder import BatchDuplicates, NoteDraft, ParamPath, attach_media, prepare_note
 
 NoteObject = dict[str, Any]
 
@@ -36,7 +36,7 @@ def addNote(ctx: ActionContext, note: NoteObject) -> int:
     `checkAllModels`}) and `audio`/`video`/`picture` media. The cards always land
     in `deckName`."""
     col = ctx.col
-    draft = prepare_note(col, note)
+    draft = prepare_note(col, note, at=ParamPath("addNote", "note"))
     attach_media(ctx, draft.note, note)
     col.add_note(draft.note, draft.deck_id)
     return int(draft.note.id)
@@ -55,9 +55,11 @@ def addNotes(ctx: ActionContext, notes: list[NoteObject]) -> list[int]:
     batch = BatchDuplicates()
     drafts: list[NoteDraft] = []
     errors: list[str] = []
-    for params in notes:
+    for index, params in enumerate(notes):
         try:
-            draft = prepare_note(col, params, batch=batch)
+            draft = prepare_note(
+                col, params, at=ParamPath("addNotes", f"notes[{index}]"), batch=batch
+            )
         except Exception as exc:  # collected per note, reported together
             errors.append(str(exc))
             continue
@@ -79,9 +81,9 @@ def addNotes(ctx: ActionContext, notes: list[NoteObject]) -> list[int]:
     return [int(draft.note.id) for draft in drafts]
 
 
-def _detail(ctx: ActionContext, params: NoteObject) -> CanAddDetail:
+def _detail(ctx: ActionContext, params: NoteObject, at: ParamPath) -> CanAddDetail:
     try:
-        prepare_note(ctx.col, params)
+        prepare_note(ctx.col, params, at=at)
     except Exception as exc:  # any failure means "cannot add", with its message
         return {"canAdd": False, "error": str(exc)}
     return {"canAdd": True}
@@ -93,7 +95,7 @@ def canAddNote(ctx: ActionContext, note: NoteObject) -> bool:
 
     Runs every addNote check (note type, deck, options, empty, duplicate) but,
     unlike the original, never downloads or stores the note's media."""
-    return _detail(ctx, note)["canAdd"]
+    return _detail(ctx, note, ParamPath("canAddNote", "note"))["canAdd"]
 
 
 @action("notes")
@@ -101,7 +103,7 @@ def canAddNoteWithErrorDetail(ctx: ActionContext, note: NoteObject) -> CanAddDet
     """`{"canAdd": true}`, or `{"canAdd": false, "error": "<why>"}` for this note.
 
     The `error` key is absent when the note can be added. No media is stored."""
-    return _detail(ctx, note)
+    return _detail(ctx, note, ParamPath("canAddNoteWithErrorDetail", "note"))
 
 
 @action("notes")
@@ -109,7 +111,10 @@ def canAddNotes(ctx: ActionContext, notes: list[NoteObject]) -> list[bool]:
     """For each note, whether addNote would accept it (aligned with the input).
 
     Each note is checked on its own against the collection; no media is stored."""
-    return [_detail(ctx, params)["canAdd"] for params in notes]
+    return [
+        _detail(ctx, params, ParamPath("canAddNotes", f"notes[{index}]"))["canAdd"]
+        for index, params in enumerate(notes)
+    ]
 
 
 @action("notes")
@@ -118,7 +123,10 @@ def canAddNotesWithErrorDetail(ctx: ActionContext, notes: list[NoteObject]) -> l
 
     Aligned with the input. Yomitan recognises duplicates by the error text
     containing `cannot create note because it is a duplicate`."""
-    return [_detail(ctx, params) for params in notes]
+    return [
+        _detail(ctx, params, ParamPath("canAddNotesWithErrorDetail", f"notes[{index}]"))
+        for index, params in enumerate(notes)
+    ]
 
 
 from . import notes_info, notes_tags, notes_update  # noqa: E402,F401  (register the rest)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..api.context import ActionContext
 from ..api.errors import ActionError
 from ..api.registry import action
-from ..notes.builder import attach_media, find_note, note_tags, set_note_fields
+from ..notes.builder import ParamPath, attach_media, find_note, note_tags, set_note_fields
 from .notes_tags import replace_note_tags
 
 if TYPE_CHECKING:
@@ -21,11 +21,11 @@ if TYPE_CHECKING:
 NoteObject = dict[str, Any]
 
 
-def update_fields(ctx: ActionContext, params: NoteObject) -> None:
+def update_fields(ctx: ActionContext, params: NoteObject, action: str) -> None:
     """Set the given fields (case-sensitive), append media, save (updateNoteFields)."""
     col = ctx.col
     note = find_note(col, params["id"])
-    set_note_fields(note, params["fields"], case_sensitive=True)
+    set_note_fields(note, params["fields"], case_sensitive=True, at=ParamPath(action, "note"))
     attach_media(ctx, note, params)
     col.update_note(note)
 
@@ -37,7 +37,7 @@ def updateNoteFields(ctx: ActionContext, note: NoteObject) -> None:
     `note` is `{id, fields, audio?, video?, picture?}`; field names are matched
     case-sensitively and unknown names ignored; media references are appended to
     the fields listed in each media object."""
-    update_fields(ctx, note)
+    update_fields(ctx, note, "updateNoteFields")
 
 
 @action("notes")
@@ -50,7 +50,7 @@ def updateNote(ctx: ActionContext, note: NoteObject) -> None:
     if "fields" not in note and "tags" not in note:
         raise ActionError('Must provide a "fields" or "tags" property.')
     if "fields" in note:
-        update_fields(ctx, note)
+        update_fields(ctx, note, "updateNote")
     if "tags" in note:
         replace_note_tags(ctx.col, note["id"], note["tags"])
 
@@ -59,10 +59,11 @@ def updateNote(ctx: ActionContext, note: NoteObject) -> None:
 def updateNoteModel(ctx: ActionContext, note: NoteObject) -> None:
     """Change a note's type in place, then set its fields and tags.
 
-    `note` is `{id, modelName, fields, tags?}`. Every field starts empty and the
-    given ones are set (names matched ignoring case); the tags are replaced, so
-    omitting `tags` clears them. Cards keep their template where the new type has
-    one of the same name/position; Anki's change-notetype rules apply."""
+    `note` is `{id, modelName, fields, tags?}`; `fields` must be a non-empty
+    object. Every field starts empty and the given ones are set (names matched
+    ignoring case); the tags are replaced, so omitting `tags` clears them. Cards
+    keep their template where the new type has one of the same name/position;
+    Anki's change-notetype rules apply."""
     note_id = note.get("id")
     if not note_id:
         raise ActionError("Note ID is required")
@@ -70,7 +71,9 @@ def updateNoteModel(ctx: ActionContext, note: NoteObject) -> None:
     if not model_name:
         raise ActionError("Model name is required")
     fields = note.get("fields")
-    if not isinstance(fields, dict):
+    if not fields or not isinstance(fields, dict):
+        # An empty object too: every field is blanked before the given ones are set,
+        # so `{}` would erase the note (the original refuses it the same way).
         raise ActionError("Fields must be provided as a dictionary")
     col = ctx.col
     existing = find_note(col, note_id)
@@ -79,7 +82,7 @@ def updateNoteModel(ctx: ActionContext, note: NoteObject) -> None:
         raise ActionError(f"Model '{model_name}' not found")
     changed = _change_notetype(col, existing, int(notetype["id"]))
     changed.fields = [""] * len(changed.fields)
-    set_note_fields(changed, fields, case_sensitive=False)
+    set_note_fields(changed, fields, case_sensitive=False, at=ParamPath("updateNoteModel", "note"))
     changed.tags = note_tags(note.get("tags"))
     col.update_note(changed)
 

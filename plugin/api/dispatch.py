@@ -7,7 +7,6 @@ others. Actions that answer at once call the callback before :func:`run` returns
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,7 @@ import jsonschema
 
 from .context import ActionContext
 from .deferred import Deferred
+from .errors import MAX_ERROR_VALUE_CHARS, param_type_error
 from .json_body import RawText
 from .registry import HIDDEN, REGISTRY, Action, action
 from .security import api_key_matches
@@ -24,7 +24,6 @@ ReplyCallback = Callable[[Reply], None]
 
 DEFAULT_VERSION = 4
 PERMISSION_ACTION = "requestPermission"
-MAX_ERROR_VALUE_CHARS = 120
 
 
 def shape_reply(result: Any, error: str | None, version: Any) -> Reply:
@@ -172,11 +171,7 @@ def _check_type(found: Action, name: str, schema: dict[str, Any], value: Any) ->
     where = name + "".join(
         f"[{step!r}]" if isinstance(step, str) else f"[{step}]" for step in error.absolute_path
     )
-    expected = _expected_text(error)
-    shown = _short_repr(error.instance)
-    raise TypeError(
-        f"AnkiConnect.{found.name}() parameter '{where}' must be {expected}, got {shown}"
-    )
+    raise param_type_error(found.name, where, _expected_text(error), error.instance)
 
 
 def _expected_text(error: jsonschema.exceptions.ValidationError) -> str:
@@ -191,16 +186,6 @@ def _expected_text(error: jsonschema.exceptions.ValidationError) -> str:
     if error.validator == "required":
         return "an object with " + ", ".join(repr(v) for v in error.validator_value)
     return f"valid ({error.message[:MAX_ERROR_VALUE_CHARS]})"
-
-
-def _short_repr(value: Any) -> str:
-    try:
-        text = json.dumps(value)
-    except (TypeError, ValueError):
-        text = repr(value)
-    if len(text) > MAX_ERROR_VALUE_CHARS:
-        text = text[:MAX_ERROR_VALUE_CHARS] + "…"
-    return text
 
 
 def _py_type(value: Any) -> str:

@@ -36,13 +36,15 @@ _BY_EFFECT: dict[Effect, str] = {
         getReviewsOfCards
     """,
     # getDeckStats, cardReviews and getLatestReviewID create a deck they are given an
-    # unknown name for (a quirk of the original we keep), so they write.
+    # unknown name for (a quirk of the original we keep), so they write; guiAddCards
+    # and guiAddNoteSetData store the note's media files at once.
     "writes": """
         answerCards forgetCards relearnCards setDueDate setEaseFactors
         setSpecificValueOfCard suspend unsuspend
         changeDeck cloneDeckConfigId createDeck deleteDecks getDeckStats
         removeDeckConfigId saveDeckConfig setDeckConfigId
         guiAnswerCard guiCheckDatabase guiUndo
+        guiAddCards guiAddNoteSetData
         deleteMediaFile storeMediaFile
         sync
         createModel findAndReplaceInModels modelFieldAdd modelFieldRemove
@@ -56,7 +58,7 @@ _BY_EFFECT: dict[Effect, str] = {
         cardReviews getLatestReviewID insertReviews
     """,
     "gui": """
-        guiAddCards guiBrowse guiDeckBrowser guiDeckOverview guiDeckReview guiEditNote
+        guiBrowse guiDeckBrowser guiDeckOverview guiDeckReview guiEditNote
         guiExitAnki guiPlayAudio guiSelectCard guiSelectNote guiShowAnswer
         guiShowQuestion guiStartCardTimer
         loadProfile reloadCollection

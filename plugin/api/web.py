@@ -43,7 +43,12 @@ ENVELOPE_SCHEMA = {
     },
     "required": ["action"],
 }
-_envelope_validator = jsonschema.Draft202012Validator(ENVELOPE_SCHEMA)
+# The class jsonschema.validate itself picks for this schema (its latest draft): the
+# error texts are the original's, which calls jsonschema.validate(body, schema).
+_envelope_validator = jsonschema.validators.validator_for(ENVELOPE_SCHEMA)(ENVELOPE_SCHEMA)
+# jsonschema's full text pretty-prints the offending value, ~1 s per MiB of JSON in
+# pure Python; larger bodies (decoded on the main thread up to 1 MiB) get its first line.
+FULL_ERROR_MAX_BODY = 64 * 1024
 
 # Runs a function on a worker thread, then calls back on the main thread with
 # (value, error).
@@ -93,11 +98,16 @@ def preflight_response(cors_origin: str, private_network: bool) -> HttpResponse:
 
 
 def parse_envelope(body: bytes | bytearray) -> dict[str, Any]:
-    """Decode and validate the body; raises with the original's error texts."""
+    """Decode and validate the body; raises with the original's error texts.
+
+    A schema error's text is jsonschema's complete ``str(error)``, as the original
+    answers it: the message, then ``Failed validating …`` with the schema and
+    ``On instance …`` with the value (§A.3).
+    """
     data = parse_body(body)
     error = jsonschema.exceptions.best_match(_envelope_validator.iter_errors(data))
     if error is not None:
-        raise ValueError(error.message)
+        raise ValueError(str(error) if len(body) <= FULL_ERROR_MAX_BODY else error.message)
     assert isinstance(data, dict)
     return data
 

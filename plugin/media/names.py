@@ -129,13 +129,18 @@ def is_plain_name(name: str) -> bool:
     )
 
 
+def base_name(filename: str) -> str:
+    """The name without any folder part, the way retrieve, delete and store all see it."""
+    return os.path.basename(filename) if isinstance(filename, str) else filename
+
+
 def existing_media_name(filename: str) -> str:
     """Reduce a requested name as AnkiConnect does for retrieve and delete.
 
     Basename, NFC, Anki's legacy illegal characters stripped. Names that still
     cannot designate a media file (empty, ``.``, ``..``) are refused.
     """
-    name = os.path.basename(filename)
+    name = base_name(filename)
     name = unicodedata.normalize("NFC", name)
     name = _LEGACY_ILLEGAL.sub("", name)
     if not is_plain_name(name):

@@ -20,7 +20,7 @@ from ..api.errors import ActionError
 from ..api.json_body import RawText
 from ..api.security import FILE_PATHS_SETTING, file_path_refusal, url_guard_applies
 from .download import download
-from .names import anki_normalized_name, collision_candidates, invalid_name
+from .names import anki_normalized_name, base_name, collision_candidates, invalid_name
 from .upload import prepare_large_upload
 
 NO_SOURCE = 'You must provide a "data", "path", or "url" field.'
@@ -57,7 +57,13 @@ def store_media(
     ``delete_existing`` true trashes the file the new one would collide with, so the
     new content takes the requested (normalized) name; false or None keeps existing
     files and lets Anki pick a unique name (``stem-<sha1>.ext``) on a clash.
+
+    A folder part of the name is dropped (``sub/dir.txt`` is stored as ``dir.txt``),
+    as the original does: retrieve and delete reduce names to their base name too,
+    so the three agree on which file a name means.
     """
+    requested = filename
+    filename = base_name(filename)
     large = prepare_large_upload(filename, data) if data else None
     if large is not None:
         digest, write = large.md5, large.write
@@ -73,7 +79,7 @@ def store_media(
     if not anki_normalized_name(filename):
         # Anki would fail with an I/O error naming the media folder; the original
         # first trashed "" — the whole media folder.
-        raise invalid_name(filename)
+        raise invalid_name(requested)
     media = ctx.col.media
     if delete_existing:
         _trash_existing(media, collision_candidates(filename))

@@ -25,7 +25,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..api.errors import ActionError, deck_not_found, model_not_found, note_not_found
+from ..api.errors import (
+    ActionError,
+    deck_not_found,
+    model_not_found,
+    note_not_found,
+    param_type_error,
+)
 from .draft import NoteDraft
 from .duplicates import (
     BatchDuplicates,
@@ -45,6 +51,7 @@ __all__ = [
     "DuplicateScope",
     "NoteDraft",
     "NoteOptions",
+    "ParamPath",
     "attach_media",
     "check_note",
     "find_deck_id",
@@ -62,6 +69,15 @@ DUPLICATE_ERROR = "cannot create note because it is a duplicate"
 UNKNOWN_ERROR = "cannot create note for unknown reason"
 
 NotetypeDict = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ParamPath:
+    """Where a note object sits in the request, for error texts: the action and the
+    param (``note``, or ``notes[2]`` for the third note of a list)."""
+
+    action: str
+    param: str
 
 
 @dataclass(frozen=True)
@@ -100,38 +116,53 @@ def find_note(col: Collection, note_id: Any) -> Note:
         raise note_not_found(note_id) from None
 
 
-def set_note_fields(note: Note, fields: dict[str, Any], *, case_sensitive: bool) -> None:
+def set_note_fields(
+    note: Note, fields: dict[str, Any], *, case_sensitive: bool, at: ParamPath
+) -> None:
     """Copy ``fields`` into ``note``; names the note type lacks are silently ignored (§E.2).
 
     With ``case_sensitive`` false a name matches the field whose name is equal
-    ignoring case, as in addNote and canAdd*.
+    ignoring case, as in addNote and canAdd*. A value for a field of the note must
+    be a string; anything else is refused with the dispatcher's wrong-type text
+    naming the field (``at`` says where the note is), before the note changes.
     """
     if case_sensitive:
-        for name, value in fields.items():
-            if name in note:
-                note[name] = value
-        return
-    index_by_folded = {name.lower(): index for index, name in enumerate(note.keys())}
-    for name, value in fields.items():
-        index = index_by_folded.get(str(name).lower())
-        if index is not None:
-            note.fields[index] = value
+        index_by_name = {name: index for index, name in enumerate(note.keys())}
+        matched = [
+            (name, index_by_name[name], value) for name, value in fields.items() if name in note
+        ]
+    else:
+        index_by_folded = {name.lower(): index for index, name in enumerate(note.keys())}
+        matched = [
+            (name, index_by_folded[str(name).lower()], value)
+            for name, value in fields.items()
+            if str(name).lower() in index_by_folded
+        ]
+    for given, _index, value in matched:
+        if not isinstance(value, str):
+            where = f"{at.param}['fields'][{given!r}]"
+            raise param_type_error(at.action, where, "string", value)
+    for _given, index, value in matched:
+        note.fields[index] = value
 
 
 def note_tags(tags: Any) -> list[str]:
     """The ``tags`` of a note object as a list (§E.4).
 
-    A list is used as given; a single string is one tag (never split by us — Anki
-    itself treats spaces as separators when it saves); null means no tags.
+    A list is used as given; a single string is split on spaces (`"ab cd"` is the
+    tags `ab` and `cd`, as Anki reads a tag string; the original made one tag per
+    character, see docs/compatibility.md); null means no tags.
     """
     if tags is None:
         return []
     if isinstance(tags, str):
-        return [tags]
+        return tags.split()
     return list(tags)
 
 
-def new_note(col: Collection, params: dict[str, Any], *, case_sensitive_fields: bool) -> NoteDraft:
+def new_note(
+    col: Collection, params: dict[str, Any], *, case_sensitive_fields: bool, at: ParamPath
+) -> NoteDraft:
     """An unsaved note built from a note object: model, deck, fields, tags. No checks.
 
     Lookups happen in the original's order: model, then deck, then ``fields``
@@ -141,7 +172,7 @@ def new_note(col: Collection, params: dict[str, Any], *, case_sensitive_fields: 
     deck_name = params["deckName"]
     deck_id = find_deck_id(col, deck_name)
     note = col.new_note(notetype)
-    set_note_fields(note, params["fields"], case_sensitive=case_sensitive_fields)
+    set_note_fields(note, params["fields"], case_sensitive=case_sensitive_fields, at=at)
     if "tags" in params:
         note.tags = note_tags(params["tags"])
     return NoteDraft(note=note, deck_id=deck_id, deck_name=deck_name)
@@ -209,6 +240,7 @@ def prepare_note(
     col: Collection,
     params: dict[str, Any],
     *,
+    at: ParamPath,
     case_sensitive_fields: bool = False,
     batch: BatchDuplicates | None = None,
 ) -> NoteDraft:
@@ -217,7 +249,7 @@ def prepare_note(
     Raises the first problem found: model, deck, ``fields``, an option type, then
     empty / cloze / duplicate. Has no side effects (canAdd* call only this).
     """
-    draft = new_note(col, params, case_sensitive_fields=case_sensitive_fields)
+    draft = new_note(col, params, case_sensitive_fields=case_sensitive_fields, at=at)
     options = parse_options(params.get("options"))
     check_note(col, draft, options, batch)
     return draft

@@ -13,7 +13,8 @@ from .harness import AnkiInstance
 
 POLL_SECONDS = 0.02
 
-# Every API method of the newest AnkiConnect (spec §B, 121 names).
+# Every API method of the newest AnkiConnect (spec §B: 121 names in 25.11.9.0, plus
+# upstream master's guiAddNoteSetData: 122).
 SPEC_ACTIONS = sorted(
     """
     addNote addNotes addTags answerCards apiReflect areDue areSuspended canAddNote
@@ -24,7 +25,7 @@ SPEC_ACTIONS = sorted(
     findModelsByName findNotes forgetCards getActiveProfile getCollectionStatsHTML
     getDeckConfig getDeckStats getDecks getEaseFactors getIntervals getLatestReviewID
     getMediaDirPath getMediaFilesNames getNoteTags getNumCardsReviewedByDay
-    getNumCardsReviewedToday getProfiles getReviewsOfCards getTags guiAddCards guiAnswerCard
+    getNumCardsReviewedToday getProfiles getReviewsOfCards getTags guiAddCards guiAddNoteSetData guiAnswerCard
     guiBrowse guiCheckDatabase guiCurrentCard guiDeckBrowser guiDeckOverview guiDeckReview
     guiEditNote guiExitAnki guiImportFile guiPlayAudio guiReviewActive guiSelectCard
     guiSelectNote guiSelectedNotes guiShowAnswer guiShowQuestion guiStartCardTimer guiUndo
@@ -38,7 +39,7 @@ SPEC_ACTIONS = sorted(
     saveDeckConfig setDeckConfigId setDueDate setEaseFactors setSpecificValueOfCard
     storeMediaFile suspend suspended sync unsuspend updateModelStyling updateModelTemplates
     updateNote updateNoteFields updateNoteModel updateNoteTags version
-    """.split()  # noqa: SIM905  (a word list reads better than 121 lines)
+    """.split()  # noqa: SIM905  (a word list reads better than 122 lines)
 )
 
 

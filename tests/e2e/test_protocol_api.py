@@ -61,10 +61,44 @@ def test_bad_bodies_get_the_original_error_texts(
 
 def test_bad_body_error_shape_ignores_version(anki: AnkiInstance) -> None:
     # the body never parsed, so version 2 cannot make it bare
-    assert post(anki, b'{"action": 1, "version": 2}') == {
-        "result": None,
-        "error": "1 is not of type 'string'",
-    }
+    reply = post(anki, b'{"action": 1, "version": 2}')
+    assert set(reply) == {"result", "error"} and reply["result"] is None
+    assert reply["error"].startswith("1 is not of type 'string'\n\nFailed validating")
+
+
+# The two bodies of spec §A.3 and the original's complete jsonschema text for them.
+SPEC_SCHEMA_ERRORS = [
+    (
+        b"1.2",
+        "1.2 is not of type 'object'\n\nFailed validating 'type' in schema:\n"
+        "    {'type': 'object',\n"
+        "     'properties': {'action': {'type': 'string', 'minLength': 1},\n"
+        "                    'version': {'type': 'integer'},\n"
+        "                    'params': {'type': 'object'}},\n"
+        "     'required': ['action']}\n\nOn instance:\n    1.2",
+    ),
+    (
+        b'{"action": "version", "version": "6"}',
+        "'6' is not of type 'integer'\n\nFailed validating 'type' in "
+        "schema['properties']['version']:\n    {'type': 'integer'}\n\n"
+        "On instance['version']:\n    '6'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "error"), SPEC_SCHEMA_ERRORS, ids=["root", "version"])
+def test_schema_errors_are_the_full_jsonschema_text_byte_for_byte(
+    anki: AnkiInstance, body: bytes, error: str
+) -> None:
+    payload = json.dumps({"result": None, "error": error}).encode("ascii")
+    raw = anki.send_raw(http_request(anki, body))
+    assert raw == (
+        b"HTTP/1.1 200 OK\r\n"
+        b"Content-Type: application/json\r\n"
+        b"Access-Control-Allow-Origin: http://localhost\r\n"
+        b"Access-Control-Allow-Headers: *\r\n"
+        b"Content-Length: " + str(len(payload)).encode() + b"\r\n\r\n" + payload
+    )
 
 
 def test_bad_body_from_refused_origin_is_403(anki: AnkiInstance) -> None:
@@ -297,9 +331,7 @@ def test_api_reflect_filters_and_errors(anki: AnkiInstance) -> None:
     assert error_of(anki.call("apiReflect", scopes=["actions"], actions="version")) == (
         "actions has invalid value"
     )
-    assert error_of(anki.call("apiReflect")) == (
-        "AnkiConnect.apiReflect() missing 1 required positional argument: 'scopes'"
-    )
+    assert error_of(anki.call("apiReflect")) == "scopes has invalid value"
     # version 2 (Yomitan) gets it bare
     assert request(
         anki,

@@ -255,10 +255,11 @@ def test_store_applies_anki_name_normalization(
 @pytest.mark.parametrize(
     ("requested", "stored"),
     [
-        ("../escape.txt", "..escape.txt"),
-        ("../../escape.txt", "....escape.txt"),
-        ("/etc/absolute.txt", "etcabsolute.txt"),
-        ("sub/dir.txt", "subdir.txt"),
+        # a folder part is dropped (the base name is stored), as in the original
+        ("../escape.txt", "escape.txt"),
+        ("../../escape.txt", "escape.txt"),
+        ("/etc/absolute.txt", "absolute.txt"),
+        ("sub/dir.txt", "dir.txt"),
         ("..\\back.txt", "..back.txt"),
         ("nul\x00byte.txt", "nulbyte.txt"),
     ],
@@ -290,7 +291,33 @@ def test_store_never_writes_or_trashes_outside_the_media_folder(
     assert profile_snapshot(col) == before
 
 
-@pytest.mark.parametrize("requested", ["", "/", "///", "\x00", "?*"])
+@pytest.mark.parametrize("name", ["sub/dir.txt", "a/b/dir.txt", "/abs/dir.txt"])
+def test_store_retrieve_delete_agree_on_a_name_with_a_folder(
+    ctx: ActionContext, col: Collection, name: str
+) -> None:
+    assert call(ctx, "storeMediaFile", filename=name, data=b64(b"in a folder")) == "dir.txt"
+    assert media_files(col) == ["dir.txt"]
+    assert call(ctx, "retrieveMediaFile", filename=name) == b64(b"in a folder")
+    assert call(ctx, "deleteMediaFile", filename=name) is None
+    assert media_files(col) == []
+    assert call(ctx, "retrieveMediaFile", filename=name) is False
+
+
+def test_note_media_with_a_folder_in_its_name_is_stored_under_the_base_name(
+    ctx: ActionContext, col: Collection
+) -> None:
+    note = {
+        "deckName": "Default",
+        "modelName": "Basic",
+        "fields": {"Front": "with media"},
+        "picture": {"filename": "pics/cat.png", "data": b64(b"png"), "fields": ["Back"]},
+    }
+    note_id = call(ctx, "addNote", note=note)
+    assert col.get_note(note_id)["Back"] == '<img src="cat.png">'
+    assert media_files(col) == ["cat.png"]
+
+
+@pytest.mark.parametrize("requested", ["", "/", "///", "sub/", "\x00", "?*"])
 def test_store_refuses_a_name_that_normalizes_to_nothing(
     ctx: ActionContext, col: Collection, requested: str
 ) -> None:

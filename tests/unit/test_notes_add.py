@@ -176,6 +176,19 @@ def test_tags_string_is_one_tag_not_a_list_of_characters(api: Api, col: Collecti
     assert col.get_note(note_id).tags == ["vocab"]
 
 
+def test_tags_string_is_split_on_spaces(api: Api, col: Collection) -> None:
+    # the original makes one tag per character (a, b, " ", c, d); see compatibility.md
+    note_id = api("addNote", note=basic("spaced", tags="ab  cd"))
+    assert col.get_note(note_id).tags == ["ab", "cd"]
+    [batch_id] = api("addNotes", notes=[basic("spaced batch", tags=" ef gh ")])
+    assert col.get_note(batch_id).tags == ["ef", "gh"]
+    api(
+        "updateNoteModel",
+        note={"id": note_id, "modelName": "Basic", "fields": {"Front": "f"}, "tags": "ij kl"},
+    )
+    assert col.get_note(note_id).tags == ["ij", "kl"]
+
+
 # --- §E.1 duplicate scopes -----------------------------------------------------------
 
 
@@ -529,4 +542,58 @@ def test_add_notes_missing_param(api: Api) -> None:
         api("addNotes")
     assert str(error.value) == (
         "AnkiConnect.addNotes() missing 1 required positional argument: 'notes'"
+    )
+
+
+# --- wrong-typed field values ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(12345, "12345"), (None, "null"), (["a"], '["a"]'), (True, "true")]
+)
+def test_add_note_non_string_field_value_names_field_and_type(
+    api: Api, col: Collection, value: Any, shown: str
+) -> None:
+    with pytest.raises(Exception) as raised:
+        api("addNote", note=basic("x", back=value))
+    assert str(raised.value) == (
+        f"AnkiConnect.addNote() parameter 'note['fields']['Back']' must be string, got {shown}"
+    )
+    assert col.note_count() == 0
+
+
+def test_non_string_field_value_is_named_as_sent_whatever_its_case(api: Api) -> None:
+    note = {"deckName": "Default", "modelName": "Basic", "fields": {"front": 7}}
+    with pytest.raises(Exception) as raised:
+        api("addNote", note=note)
+    assert "parameter 'note['fields']['front']' must be string, got 7" in str(raised.value)
+    # a name the note type lacks is ignored, whatever its value
+    ignored = {"deckName": "Default", "modelName": "Basic", "fields": {"Front": "f", "X": 7}}
+    assert isinstance(api("addNote", note=ignored), int)
+
+
+def test_add_notes_non_string_field_value_is_one_of_the_collected_messages(
+    api: Api, col: Collection
+) -> None:
+    notes = [basic("fine"), basic(12345)]  # type: ignore[arg-type]
+    with pytest.raises(Exception) as raised:
+        api("addNotes", notes=notes)
+    assert str(raised.value) == str(
+        ["AnkiConnect.addNotes() parameter 'notes[1]['fields']['Front']' must be string, got 12345"]
+    )
+    assert col.note_count() == 0
+
+
+def test_can_add_with_non_string_field_value(api: Api) -> None:
+    bad = basic("x", back=1.5)  # type: ignore[arg-type]
+    assert api("canAddNote", note=bad) is False
+    assert api("canAddNoteWithErrorDetail", note=bad) == {
+        "canAdd": False,
+        "error": "AnkiConnect.canAddNoteWithErrorDetail() parameter 'note['fields']['Back']'"
+        " must be string, got 1.5",
+    }
+    assert api("canAddNotes", notes=[basic("ok"), bad]) == [True, False]
+    assert api("canAddNotesWithErrorDetail", notes=[bad])[0]["error"] == (
+        "AnkiConnect.canAddNotesWithErrorDetail() parameter 'notes[0]['fields']['Back']'"
+        " must be string, got 1.5"
     )

@@ -155,17 +155,43 @@ def test_update_note_model_to_fewer_templates_keeps_a_consistent_note(
             {"id": 1, "modelName": "Basic", "fields": ["x"]},
             "Fields must be provided as a dictionary",
         ),
+        ({"id": 1, "modelName": "Basic", "fields": "x"}, "Fields must be provided as a dictionary"),
     ],
 )
 def test_update_note_model_param_errors(api: Api, note: dict[str, Any], message: str) -> None:
     assert error_of(api, "updateNoteModel", note=note) == message
 
 
+def test_update_note_model_empty_fields_refused_before_touching_the_note(
+    api: Api, col: Collection
+) -> None:
+    note_id = add(api, "kept front", "kept back", tags=["kept"])
+    before = col.get_note(note_id)
+    for fields in ({}, None):
+        note = {"id": note_id, "modelName": "Basic (and reversed card)", "fields": fields}
+        assert error_of(api, "updateNoteModel", note=note) == (
+            "Fields must be provided as a dictionary"
+        )
+    after = col.get_note(note_id)
+    assert after.fields == ["kept front", "kept back"]
+    assert after.tags == ["kept"]
+    assert after.mid == before.mid and after.mod == before.mod
+
+
 def test_update_note_model_unknown_model_and_note(api: Api) -> None:
     note_id = add(api)
     assert error_of(
-        api, "updateNoteModel", note={"id": note_id, "modelName": "Nope", "fields": {}}
+        api, "updateNoteModel", note={"id": note_id, "modelName": "Nope", "fields": {"a": "b"}}
     ) == ("Model 'Nope' not found")
     assert error_of(
-        api, "updateNoteModel", note={"id": 42, "modelName": "Basic", "fields": {}}
+        api, "updateNoteModel", note={"id": 42, "modelName": "Basic", "fields": {"a": "b"}}
     ) == ("Note was not found: 42")
+
+
+def test_update_note_fields_non_string_value_changes_nothing(api: Api, col: Collection) -> None:
+    note_id = add(api, "f", "b")
+    message = error_of(api, "updateNoteFields", note={"id": note_id, "fields": {"Back": 5}})
+    assert message == (
+        "AnkiConnect.updateNoteFields() parameter 'note['fields']['Back']' must be string, got 5"
+    )
+    assert col.get_note(note_id).fields == ["f", "b"]

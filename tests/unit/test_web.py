@@ -268,15 +268,60 @@ def test_banner_follows_api_version_setting(web: Harness) -> None:
     ],
 )
 def test_body_pipeline_errors(web: Harness, body: bytes, error: str) -> None:
-    assert json_of(web.one(body)) == {"result": None, "error": error}
+    reply = json_of(web.one(body))
+    assert reply["result"] is None
+    # JSON errors are one line; schema errors go on with "Failed validating" (below)
+    first, _, rest = reply["error"].partition("\n\n")
+    assert first == error
+    assert rest.startswith("Failed validating") == (error != reply["error"])
     assert web.envelopes == []
 
 
+# The two bodies of spec §A.3, measured on the original (25.11.9.0, Anki 26.9.3).
+SPEC_SCHEMA_ERRORS = [
+    (
+        b"1.2",
+        "1.2 is not of type 'object'\n\nFailed validating 'type' in schema:\n"
+        "    {'type': 'object',\n"
+        "     'properties': {'action': {'type': 'string', 'minLength': 1},\n"
+        "                    'version': {'type': 'integer'},\n"
+        "                    'params': {'type': 'object'}},\n"
+        "     'required': ['action']}\n\nOn instance:\n    1.2",
+    ),
+    (
+        b'{"action": "version", "version": "6"}',
+        "'6' is not of type 'integer'\n\nFailed validating 'type' in "
+        "schema['properties']['version']:\n    {'type': 'integer'}\n\n"
+        "On instance['version']:\n    '6'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "error"), SPEC_SCHEMA_ERRORS)
+def test_schema_error_is_jsonschemas_full_text_byte_for_byte(
+    web: Harness, body: bytes, error: str
+) -> None:
+    payload = json.dumps({"result": None, "error": error}).encode("ascii")
+    assert web.one(body).encode() == (
+        b"HTTP/1.1 200 OK\r\n"
+        b"Content-Type: application/json\r\n"
+        b"Access-Control-Allow-Origin: http://localhost\r\n"
+        b"Access-Control-Allow-Headers: *\r\n"
+        b"Content-Length: " + str(len(payload)).encode() + b"\r\n\r\n" + payload
+    )
+
+
+def test_schema_error_of_a_large_body_is_its_first_line(web: Harness) -> None:
+    # pretty-printing a value of many megabytes would stall Anki for seconds
+    body = b"[" + b"0," * 40_000 + b"0]"
+    error = json_of(web.one(body))["error"]
+    assert error.endswith("] is not of type 'object'") and "\n" not in error
+
+
 def test_pipeline_error_shape_ignores_version(web: Harness) -> None:
-    assert json_of(web.one(b'{"action": "", "version": 2}')) == {
-        "result": None,
-        "error": "'' should be non-empty",
-    }
+    reply = json_of(web.one(b'{"action": "", "version": 2}'))
+    assert reply["result"] is None
+    assert reply["error"].startswith("'' should be non-empty\n\nFailed validating 'minLength'")
 
 
 def test_deeply_nested_body_answers_with_an_error(web: Harness) -> None:
