@@ -8,6 +8,8 @@ notesInfo/cardsInfo over 10,000 notes, and idle CPU. Each figure is measured
     .venv/bin/python bench/run.py             # full run (a few minutes)
     .venv/bin/python bench/run.py --quick     # CI smoke: small sizes, fails only on
                                               # gross regressions (10x the targets)
+    .venv/bin/python bench/run.py --large     # 30,000- and 100,000-note collections
+                                              # (bench/large.py; generated once, cached)
 """
 
 from __future__ import annotations
@@ -193,9 +195,10 @@ def during(background: Callable[[], Any], probe: Callable[[], float]) -> tuple[A
 
 
 class Bench:
-    def __init__(self, anki: AnkiInstance, quick: bool, repeat: int) -> None:
-        self.anki = anki
-        self.client = Client(anki.port)
+    def __init__(self, anki: AnkiInstance | None, quick: bool, repeat: int) -> None:
+        # The large-collection mode boots its own instances and sets both as it goes.
+        self.anki: Any = anki
+        self.client = Client(anki.port if anki is not None else 0)
         self.quick = quick
         self.repeat = repeat
         self.figures: dict[str, list[float]] = {}
@@ -311,9 +314,9 @@ class Bench:
         self.eval("mw._bench_monitor[0].start()\nresult = True")
 
     def report(self) -> None:
-        print(f"\n{'figure':58} min / median / max over {self.repeat} run(s)")
+        print(f"\n{'figure':66} min / median / max over {self.repeat} run(s)")
         for name, values in self.figures.items():
-            print(f"{name:58} {summary(values)}")
+            print(f"{name:66} {summary(values)}")
 
     def check_gross_regressions(self) -> None:
         """Fail only far beyond the targets (10x), never on noise."""
@@ -337,9 +340,18 @@ class Bench:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small CI smoke run")
+    parser.add_argument("--large", action="store_true", help="30k/100k-note collections")
+    parser.add_argument("--sizes", default="30000,100000", help="--large: note counts")
     parser.add_argument("--repeat", type=int, default=None, help="rounds (default 3, quick 1)")
     args = parser.parse_args()
     repeat = args.repeat or (1 if args.quick else 3)
+    if args.large:
+        from bench.large import run_large
+
+        bench = Bench(None, quick=False, repeat=repeat)
+        run_large(bench, [int(size) for size in args.sizes.split(",")])
+        bench.report()
+        return 0
     with tempfile.TemporaryDirectory(prefix="ankiconnect-bench-") as tmp:
         anki = AnkiInstance(Path(tmp) / "base")
         anki.start()
