@@ -20,6 +20,7 @@ from .api import dispatch
 from .api.context import ActionContext, Caller
 from .api.deferred import Deferred
 from .api.log import ApiLog
+from .api.reply_json import encode_reply
 from .api.request_queue import RequestQueue, placement_of
 from .api.security import is_loopback_host
 from .api.web import WebApp
@@ -165,7 +166,12 @@ class AnkiConnectService:
         if placement == "main":
             self.queue.submit_main(lambda reply: dispatch.run(envelope, ctx, reply), finished)
         else:
-            self.queue.submit_background(lambda: dispatch.run_sync(envelope, ctx), finished)
+            keep = self.api_log is not None
+            # The reply is encoded on the worker too, in slices that let the main thread
+            # run in between: a 50 MB cardsInfo reply would otherwise freeze Anki.
+            self.queue.submit_background(
+                lambda: encode_reply(dispatch.run_sync(envelope, ctx), keep_value=keep), finished
+            )
 
     def _offload(self, compute: Callable[[], Any], on_done: WorkerDone) -> None:
         """Run work that needs no collection (decoding a large body) on a worker."""

@@ -23,6 +23,7 @@ from .context import Caller
 from .dispatch import PERMISSION_ACTION, Reply
 from .json_body import LARGE_BODY, parse_body
 from .log import ApiLog
+from .reply_json import EncodedReply
 from .security import OriginDecision, decide_origin, host_refusal
 
 ENVELOPE_SCHEMA = {
@@ -199,10 +200,16 @@ class WebApp:
         if self.api_log is not None:
             self.api_log.write("request", envelope)
 
-        def done(reply: Reply) -> None:
+        def done(reply: Reply | EncodedReply) -> None:
+            if isinstance(reply, EncodedReply):
+                # encoded where it was computed (a worker): nothing big left to do here
+                encoded, reply = reply, reply.value
+                error: Any = encoded.error
+            else:
+                encoded = None
+                error = reply.get("error") if isinstance(reply, dict) and "error" in reply else None
             if self.api_log is not None:
                 self.api_log.write("reply", reply)
-            error = reply.get("error") if isinstance(reply, dict) and "error" in reply else None
             self._record(
                 caller.origin,
                 str(envelope.get("action")),
@@ -210,12 +217,17 @@ class WebApp:
                 error if isinstance(error, str) else None,
                 200,
             )
-            try:
-                response = json_response(cors_origin, reply)
-            # RecursionError: a result nested too deeply for json.dumps must still
-            # be answered, not escape into the server loop.
-            except (TypeError, ValueError, RecursionError) as exc:
-                response = json_response(cors_origin, {"result": None, "error": str(exc)})
+            if encoded is not None and encoded.body is not None:
+                response = HttpResponse(200, json_headers(cors_origin, encoded.length), encoded.body)
+            elif encoded is not None:
+                response = json_response(cors_origin, {"result": None, "error": encoded.encode_error})
+            else:
+                try:
+                    response = json_response(cors_origin, reply)
+                # RecursionError: a result nested too deeply for json.dumps must still
+                # be answered, not escape into the server loop.
+                except (TypeError, ValueError, RecursionError) as exc:
+                    response = json_response(cors_origin, {"result": None, "error": str(exc)})
             respond(response)
 
         self.run_request(envelope, caller, done)

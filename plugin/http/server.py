@@ -18,7 +18,8 @@ import selectors
 import socket
 import time
 import traceback
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -40,17 +41,33 @@ REASONS = {
 }
 
 
+# Below this size a response is joined into one buffer (one send, one packet).
+JOIN_BELOW = 64 * 1024
+
+
 @dataclass
 class HttpResponse:
     status: int
     headers: list[tuple[str, str]]
-    body: bytes = b""
+    # A large body may come as slices (encoded on a worker): they are written one
+    # after the other, never joined into one more copy.
+    body: bytes | Sequence[bytes] = b""
 
-    def encode(self) -> bytes:
+    def head(self) -> bytes:
         reason = REASONS.get(self.status, "OK")
         lines = [f"HTTP/1.1 {self.status} {reason}"]
         lines.extend(f"{name}: {value}" for name, value in self.headers)
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + self.body
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def parts(self) -> list[bytes]:
+        body = [self.body] if isinstance(self.body, bytes | bytearray) else list(self.body)
+        parts = [self.head(), *body]
+        if sum(len(part) for part in parts) < JOIN_BELOW:
+            return [b"".join(parts)]
+        return parts
+
+    def encode(self) -> bytes:
+        return b"".join(self.parts())
 
 
 Respond = Callable[[HttpResponse], None]
@@ -82,7 +99,7 @@ class _Connection:
     remote: str
     parser: RequestParser
     last_activity: float
-    outbox: bytearray = field(default_factory=bytearray)
+    outbox: deque[memoryview] = field(default_factory=deque)  # pending bytes, in order
     in_flight: HttpRequest | None = None
     keep_alive: bool = False
     close_after_write: bool = False
@@ -263,7 +280,7 @@ class HttpServer:
                     break
                 if isinstance(item, ParseFailure):
                     response = self.app.protocol_error(item.status, item.message)
-                    self._write(connection, response.encode(), close=True)
+                    self._write(connection, response.parts(), close=True)
                     break
                 item.remote = connection.remote
                 connection.in_flight = item
@@ -298,7 +315,7 @@ class HttpServer:
         parser = connection.parser
         if parser.awaiting_body and parser.expects_continue and not connection.sent_continue:
             connection.sent_continue = True
-            self._write(connection, CONTINUE, close=False)
+            self._write(connection, [CONTINUE], close=False)
 
     def _reply(self, connection: _Connection, request: HttpRequest, response: HttpResponse) -> None:
         if connection.closed or connection.in_flight is not request:
@@ -306,25 +323,29 @@ class HttpServer:
         connection.in_flight = None
         # A response without Content-Length (the 403) ends where the connection does.
         framed = any(name.lower() == "content-length" for name, _ in response.headers)
-        self._write(connection, response.encode(), close=not (connection.keep_alive and framed))
+        self._write(connection, response.parts(), close=not (connection.keep_alive and framed))
         if not connection.closed and not connection.outbox:
             self._pump(connection)
 
-    def _write(self, connection: _Connection, data: bytes, *, close: bool) -> None:
-        connection.outbox += data
+    def _write(self, connection: _Connection, parts: Sequence[bytes], *, close: bool) -> None:
+        connection.outbox.extend(memoryview(part) for part in parts if part)
         connection.close_after_write = connection.close_after_write or close
         self._flush(connection)
 
     def _flush(self, connection: _Connection) -> None:
-        while connection.outbox:
+        outbox = connection.outbox
+        while outbox:
             try:
-                sent = connection.sock.send(connection.outbox)
+                sent = connection.sock.send(outbox[0])
             except (BlockingIOError, InterruptedError):
                 break
             except OSError:
                 self._close(connection)
                 return
-            del connection.outbox[:sent]
+            if sent < len(outbox[0]):
+                outbox[0] = outbox[0][sent:]  # a view: the rest is not copied
+            else:
+                outbox.popleft()  # a sent slice is freed at once
             connection.last_activity = self.clock()
         if connection.outbox:
             self._set_events(connection, connection.events | selectors.EVENT_WRITE)

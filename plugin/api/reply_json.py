@@ -1,0 +1,122 @@
+"""Encode a reply to JSON off the main thread, in slices, without changing a byte.
+
+``json.dumps`` is one C call that holds the GIL for its whole run: 50 MB of
+``cardsInfo`` takes ~0.4 s during which no other Python thread runs, so encoding on
+a worker thread would still freeze Anki's window. Here the outer lists and objects
+are walked in Python and every element is encoded by its own ``json.dumps`` call,
+so the GIL changes hands between elements. The text is identical to
+``json.dumps(reply).encode("ascii")`` (default separators, ASCII escapes): JSON's
+array and object syntax is the elements joined by ``", "`` and ``": "``.
+
+The result is a list of byte slices of about :data:`SLICE_BYTES` each, which the
+server writes one after the other without joining them into one copy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+# Containers are walked this deep (a multi reply's items' results); below that, and
+# for containers of more than BATCH elements, json.dumps encodes BATCH elements a call
+# (64 cards of cardsInfo take about a millisecond).
+SPLIT_DEPTH = 4
+BATCH = 64
+SLICE_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class EncodedReply:
+    """A reply and its JSON body, encoded where the reply was computed."""
+
+    body: list[bytes] | None  # None: the reply cannot be encoded (see ``encode_error``)
+    error: str | None  # the reply envelope's `error`, for the request history
+    encode_error: str | None = None
+    value: Any = None  # the reply itself, kept only when the API log needs it
+
+    @property
+    def length(self) -> int:
+        return sum(len(part) for part in self.body or ())
+
+
+def encode_reply(reply: Any, *, keep_value: bool = False) -> EncodedReply:
+    error = reply.get("error") if isinstance(reply, dict) else None
+    error_text = error if isinstance(error, str) else None
+    kept = reply if keep_value else None
+    try:
+        body = encode_slices(reply)
+    # RecursionError: a result nested too deeply for json.dumps must still be
+    # answered (with an error), as the main-thread encoding does.
+    except (TypeError, ValueError, RecursionError) as exc:
+        return EncodedReply(None, error_text, str(exc), kept)
+    return EncodedReply(body, error_text, None, kept)
+
+
+def encode_slices(value: Any) -> list[bytes]:
+    """``json.dumps(value).encode("ascii")`` as a list of slices."""
+    slices: list[bytes] = []
+    pending: list[str] = []
+    size = 0
+    for piece in _pieces(value, SPLIT_DEPTH):
+        pending.append(piece)
+        size += len(piece)
+        if size >= SLICE_BYTES:
+            slices.append("".join(pending).encode("ascii"))
+            pending.clear()
+            size = 0
+    if pending or not slices:
+        slices.append("".join(pending).encode("ascii"))
+    return slices
+
+
+def _pieces(value: Any, depth: int) -> Iterator[str]:
+    """The JSON text of ``value`` in pieces; big containers in batches of elements."""
+    if depth == 0 or not value or not isinstance(value, list | tuple | dict):
+        yield json.dumps(value)
+        return
+    is_dict = isinstance(value, dict)
+    yield "{" if is_dict else "["
+    first = True
+    for part in _parts(value, depth):
+        if not first:
+            yield ", "
+        first = False
+        yield from part
+    yield "}" if is_dict else "]"
+
+
+def _parts(value: Any, depth: int) -> Iterator[Iterator[str]]:
+    """The text of each element (or batch of elements) between the brackets."""
+    if isinstance(value, dict):
+        if len(value) > BATCH:
+            # json.dumps of a part of the object is that part's members, braces aside
+            for batch in _batches(iter(value.items())):
+                yield iter((json.dumps(dict(batch))[1:-1],))
+        else:
+            for key, item in value.items():
+                yield _member(key, item, depth - 1)
+    elif len(value) > BATCH:
+        for start in range(0, len(value), BATCH):
+            yield iter((json.dumps(value[start : start + BATCH])[1:-1],))
+    else:
+        for item in value:
+            yield _pieces(item, depth - 1)
+
+
+def _member(key: Any, item: Any, depth: int) -> Iterator[str]:
+    # json.dumps({key: None}) spells the key as json.dumps would (ints, None, floats)
+    yield json.dumps({key: None})[1:-5]
+    yield from _pieces(item, depth)
+
+
+def _batches(items: Iterator[tuple[Any, Any]]) -> Iterator[list[tuple[Any, Any]]]:
+    batch: list[tuple[Any, Any]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
