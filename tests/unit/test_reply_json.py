@@ -81,3 +81,20 @@ def test_response_with_slices_is_written_without_joining_large_bodies() -> None:
     assert response.encode() == response.head() + b"".join(slices)
     small = HttpResponse(200, [("Content-Length", "2")], [b"o", b"k"])
     assert small.parts() == [small.head() + b"ok"]
+
+
+def test_encoding_releases_the_reply_s_own_big_lists_but_not_shared_ones() -> None:
+    cards = [dict(CARD) for _ in range(3 * BATCH)]
+    reply = {"result": cards, "error": None}
+    expected = json.dumps(reply).encode("ascii")
+    del cards
+    encoded = encode_reply(reply)
+    assert b"".join(encoded.body or []) == expected
+    assert reply["result"] == []  # emptied in batches on the worker
+
+    shared = [dict(CARD) for _ in range(3 * BATCH)]
+    reply = {"result": shared, "error": None}
+    encode_reply(reply)
+    assert len(shared) == 3 * BATCH  # someone else holds it: left alone
+    kept = {"result": [dict(CARD) for _ in range(3 * BATCH)], "error": None}
+    assert len(encode_reply(kept, keep_value=True).value["result"]) == 3 * BATCH
