@@ -218,9 +218,13 @@ class WebApp:
                 200,
             )
             if encoded is not None and encoded.body is not None:
-                response = HttpResponse(200, json_headers(cors_origin, encoded.length), encoded.body)
+                response = HttpResponse(
+                    200, json_headers(cors_origin, encoded.length), encoded.body
+                )
             elif encoded is not None:
-                response = json_response(cors_origin, {"result": None, "error": encoded.encode_error})
+                response = json_response(
+                    cors_origin, {"result": None, "error": encoded.encode_error}
+                )
             else:
                 try:
                     response = json_response(cors_origin, reply)

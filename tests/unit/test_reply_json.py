@@ -13,7 +13,7 @@ from plugin.http.server import JOIN_BELOW, HttpResponse
 
 CARD = {
     "cardId": 1,
-    "fields": {"Front": {"value": "猫 <b>\"x\"</b>\n", "order": 0}},
+    "fields": {"Front": {"value": '猫 <b>"x"</b>\n', "order": 0}},
     "question": "<style>.card {}</style>猫",
     "nextReviews": ["<1m", "<6m", "<10m", "4d"],
     "flags": 0,
@@ -30,7 +30,7 @@ VALUES: list[Any] = [
     [[]],
     {"a": []},
     (1, (2, 3)),
-    {1: "int key", None: "none key", 2.5: "float key", True: "bool key"},
+    {1: "int key", None: "none key", 2.5: "float key", False: "bool key"},
     {"result": [CARD] * (3 * BATCH + 1), "error": None},
     [CARD] * BATCH,
     {str(i): [{"id": i}] for i in range(2 * BATCH + 5)},
