@@ -113,3 +113,12 @@ def test_odd_rows_are_loaded_through_anki(col: Collection) -> None:
     with pytest.raises(DBError) as anki:
         by_objects(col, ids)
     assert str(ours.value) == str(anki.value)
+
+
+
+def test_reply_json_is_json_dumps(col: Collection) -> None:
+    from plugin.api.reply_json import encode_slices
+
+    ids = varied_collection(col)
+    reply = {"result": CardInfoBuilder(col).infos([*ids, 1, ids[0]]), "error": None}
+    assert b"".join(encode_slices(reply)) == json.dumps(reply).encode("ascii")
