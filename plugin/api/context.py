@@ -58,6 +58,9 @@ class ActionContext:
     # The settings as they are now (``settings`` is the snapshot taken when the
     # request arrived; an answer that comes later must build on the current ones).
     current_settings: Callable[[], Settings] | None = None
+    # Answers worked out ahead for a run of like items of a `multi` (see
+    # dispatch.batcher), by action name; an action finds its answer here or works.
+    prefetched: dict[str, Any] = field(default_factory=dict)
 
     def latest_settings(self) -> Settings:
         return self.current_settings() if self.current_settings is not None else self.settings
