@@ -115,7 +115,6 @@ def test_odd_rows_are_loaded_through_anki(col: Collection) -> None:
     assert str(ours.value) == str(anki.value)
 
 
-
 def test_reply_json_is_json_dumps(col: Collection) -> None:
     from plugin.api.reply_json import encode_slices
 
