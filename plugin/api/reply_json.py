@@ -46,8 +46,13 @@ def encode_reply(reply: Any, *, keep_value: bool = False) -> EncodedReply:
     error = reply.get("error") if isinstance(reply, dict) else None
     error_text = error if isinstance(error, str) else None
     kept = reply if keep_value else None
+    # The reply's own big lists drop each batch of elements once it is encoded, so
+    # the objects and their JSON are not both held in full at the peak.
+    owned: set[int] = set()
+    if not keep_value:
+        _owned_lists(reply, SPLIT_DEPTH, owned)
     try:
-        body = encode_slices(reply)
+        body = encode_slices(reply, owned)
     # RecursionError: a result nested too deeply for json.dumps must still be
     # answered (with an error), as the main-thread encoding does.
     except (TypeError, ValueError, RecursionError) as exc:
@@ -82,12 +87,31 @@ def _release(value: Any, depth: int) -> None:
             del batch
 
 
-def encode_slices(value: Any) -> list[bytes]:
-    """``json.dumps(value).encode("ascii")`` as a list of slices."""
+def _owned_lists(value: Any, depth: int, found: set[int]) -> None:
+    """The ids of the big lists only the reply refers to (as :func:`_release`)."""
+    if depth == 0:
+        return
+    if isinstance(value, dict):
+        for item in value.values():
+            _owned_lists(item, depth - 1, found)
+    elif isinstance(value, list) and len(value) > BATCH:
+        if sys.getrefcount(value) > 4:  # as in _release
+            return
+        found.add(id(value))
+        for item in value:
+            _owned_lists(item, depth - 1, found)
+
+
+def encode_slices(value: Any, release: set[int] | None = None) -> list[bytes]:
+    """``json.dumps(value).encode("ascii")`` as a list of slices.
+
+    Lists whose id is in ``release`` have each batch of elements replaced by None
+    once it is encoded (the caller owns them and needs only the text).
+    """
     slices: list[bytes] = []
     pending: list[str] = []
     size = 0
-    for piece in _pieces(value, SPLIT_DEPTH):
+    for piece in _pieces(value, SPLIT_DEPTH, release or set()):
         pending.append(piece)
         size += len(piece)
         if size >= SLICE_BYTES:
@@ -99,7 +123,7 @@ def encode_slices(value: Any) -> list[bytes]:
     return slices
 
 
-def _pieces(value: Any, depth: int) -> Iterator[str]:
+def _pieces(value: Any, depth: int, release: set[int]) -> Iterator[str]:
     """The JSON text of ``value`` in pieces; big containers in batches of elements."""
     if depth == 0 or not value or not isinstance(value, list | tuple | dict):
         yield json.dumps(value)
@@ -107,7 +131,7 @@ def _pieces(value: Any, depth: int) -> Iterator[str]:
     is_dict = isinstance(value, dict)
     yield "{" if is_dict else "["
     first = True
-    for part in _parts(value, depth):
+    for part in _parts(value, depth, release):
         if not first:
             yield ", "
         first = False
@@ -115,7 +139,7 @@ def _pieces(value: Any, depth: int) -> Iterator[str]:
     yield "}" if is_dict else "]"
 
 
-def _parts(value: Any, depth: int) -> Iterator[Iterator[str]]:
+def _parts(value: Any, depth: int, release: set[int]) -> Iterator[Iterator[str]]:
     """The text of each element (or batch of elements) between the brackets."""
     if isinstance(value, dict):
         if len(value) > BATCH:
@@ -124,19 +148,23 @@ def _parts(value: Any, depth: int) -> Iterator[Iterator[str]]:
                 yield iter((json.dumps(dict(batch))[1:-1],))
         else:
             for key, item in value.items():
-                yield _member(key, item, depth - 1)
+                yield _member(key, item, depth - 1, release)
     elif len(value) > BATCH:
+        drop = id(value) in release
         for start in range(0, len(value), BATCH):
-            yield iter((json.dumps(value[start : start + BATCH])[1:-1],))
+            text = json.dumps(value[start : start + BATCH])[1:-1]
+            if drop:
+                value[start : start + BATCH] = [None] * len(value[start : start + BATCH])
+            yield iter((text,))
     else:
         for item in value:
-            yield _pieces(item, depth - 1)
+            yield _pieces(item, depth - 1, release)
 
 
-def _member(key: Any, item: Any, depth: int) -> Iterator[str]:
+def _member(key: Any, item: Any, depth: int, release: set[int]) -> Iterator[str]:
     # json.dumps({key: None}) spells the key as json.dumps would (ints, None, floats)
     yield json.dumps({key: None})[1:-5]
-    yield from _pieces(item, depth)
+    yield from _pieces(item, depth, release)
 
 
 def _batches(items: Iterator[tuple[Any, Any]]) -> Iterator[list[tuple[Any, Any]]]:
