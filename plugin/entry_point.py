@@ -229,6 +229,12 @@ class AnkiConnectService:
         self._refresh_waiting_since = None
         if self.server is None:
             return  # shutting down: the window's widgets may already be gone
+        if len(self.queue) and self._refresh_timer is not None:
+            # One of our requests is using the collection on the worker: reading it
+            # here would make the main thread wait for that (a long query stalls
+            # Anki's window). Look again once the queue has been quiet a moment.
+            self._refresh_timer.start(REFRESH_QUIET_MS)
+            return
         col = self.mw.col
         if col is None:
             return
