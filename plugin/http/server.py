@@ -27,6 +27,9 @@ from .parser import HttpRequest, ParseFailure, RequestParser
 
 READ_CHUNK = 256 * 1024
 MAX_READ_PER_EVENT = 4 * 1024 * 1024  # fairness: one fast uploader cannot starve others
+# The same for replies: a 50 MB reply to a fast reader would otherwise be written in
+# one go, holding Anki's main thread for the whole copy into the kernel.
+MAX_WRITE_PER_EVENT = 4 * 1024 * 1024
 MAX_ACCEPTS_PER_EVENT = 512
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
@@ -334,7 +337,8 @@ class HttpServer:
 
     def _flush(self, connection: _Connection) -> None:
         outbox = connection.outbox
-        while outbox:
+        written = 0
+        while outbox and written < MAX_WRITE_PER_EVENT:
             try:
                 sent = connection.sock.send(outbox[0])
             except (BlockingIOError, InterruptedError):
@@ -342,6 +346,7 @@ class HttpServer:
             except OSError:
                 self._close(connection)
                 return
+            written += sent
             if sent < len(outbox[0]):
                 outbox[0] = outbox[0][sent:]  # a view: the rest is not copied
             else:
