@@ -72,32 +72,34 @@ def _release(value: Any, depth: int) -> None:
     if depth == 0:
         return
     if isinstance(value, dict):
-        for item in value.values():
-            _release(item, depth - 1)
+        if len(value) <= BATCH:  # bigger ones are encoded whole, batch by batch
+            for item in value.values():
+                _release(item, depth - 1)
     elif isinstance(value, list) and len(value) > BATCH:
         # references: its container, the caller's loop variable, our parameter and
         # getrefcount's argument; one more means someone else holds it too
         if sys.getrefcount(value) > 4:
             return
         while value:
-            batch = value[-BATCH:]
-            del value[-BATCH:]
-            for item in batch:
-                _release(item, depth - 1)
-            del batch
+            del value[-BATCH:]  # each batch of elements (and all they hold) freed apart
+    elif isinstance(value, list):
+        for item in value:
+            _release(item, depth - 1)
 
 
 def _owned_lists(value: Any, depth: int, found: set[int]) -> None:
-    """The ids of the big lists only the reply refers to (as :func:`_release`)."""
+    """The ids of the big lists only the reply refers to (as :func:`_release`),
+    walking what :func:`_pieces` walks element by element."""
     if depth == 0:
         return
     if isinstance(value, dict):
-        for item in value.values():
-            _owned_lists(item, depth - 1, found)
+        if len(value) <= BATCH:
+            for item in value.values():
+                _owned_lists(item, depth - 1, found)
     elif isinstance(value, list) and len(value) > BATCH:
-        if sys.getrefcount(value) > 4:  # as in _release
-            return
-        found.add(id(value))
+        if sys.getrefcount(value) <= 4:  # as in _release
+            found.add(id(value))
+    elif isinstance(value, list):
         for item in value:
             _owned_lists(item, depth - 1, found)
 
