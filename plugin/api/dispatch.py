@@ -282,7 +282,7 @@ def _prefetch(ctx: ActionContext, actions: list[Any], start: int) -> int:
     while end < len(actions) and _action_name(actions[end]) == name:
         end += 1
     if found is None or end - start < 2:
-        return start + 1
+        return end  # nothing to batch up to there (and no rescan of the run per item)
     params = [actions[index].get("params") for index in range(start, end)]
     try:
         found(ctx, params)
