@@ -166,12 +166,16 @@ class AnkiConnectService:
         if placement == "main":
             self.queue.submit_main(lambda reply: dispatch.run(envelope, ctx, reply), finished)
         else:
-            keep = self.api_log is not None
-            # The reply is encoded on the worker too, in slices that let the main thread
-            # run in between: a 50 MB cardsInfo reply would otherwise freeze Anki.
+            log = self._log_reply if self.api_log is not None else None
+            # The reply is encoded (and logged) on the worker too, in slices that let the
+            # main thread run in between: a 50 MB cardsInfo reply would otherwise freeze Anki.
             self.queue.submit_background(
-                lambda: encode_reply(dispatch.run_sync(envelope, ctx), keep_value=keep), finished
+                lambda: encode_reply(dispatch.run_sync(envelope, ctx), log=log), finished
             )
+
+    def _log_reply(self, reply: Any) -> None:
+        if self.api_log is not None:
+            self.api_log.write("reply", reply)
 
     def _offload(self, compute: Callable[[], Any], on_done: WorkerDone) -> None:
         """Run work that needs no collection (decoding a large body) on a worker."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,31 +35,31 @@ class EncodedReply:
     body: list[bytes] | None  # None: the reply cannot be encoded (see ``encode_error``)
     error: str | None  # the reply envelope's `error`, for the request history
     encode_error: str | None = None
-    value: Any = None  # the reply itself, kept only when the API log needs it
+    logged: bool = False  # already written to the API log (on the worker)
 
     @property
     def length(self) -> int:
         return sum(len(part) for part in self.body or ())
 
 
-def encode_reply(reply: Any, *, keep_value: bool = False) -> EncodedReply:
+def encode_reply(reply: Any, *, log: Callable[[Any], None] | None = None) -> EncodedReply:
+    """Encode (and consume) a reply; ``log`` writes it to the API log first."""
     error = reply.get("error") if isinstance(reply, dict) else None
     error_text = error if isinstance(error, str) else None
-    kept = reply if keep_value else None
+    if log is not None:
+        log(reply)  # here, not on the main thread: a 50 MB reply takes a while to log
     # The reply's own big lists drop each batch of elements once it is encoded, so
     # the objects and their JSON are not both held in full at the peak.
     owned: set[int] = set()
-    if not keep_value:
-        _owned_lists(reply, SPLIT_DEPTH, owned)
+    _owned_lists(reply, SPLIT_DEPTH, owned)
     try:
         body = encode_slices(reply, owned)
     # RecursionError: a result nested too deeply for json.dumps must still be
     # answered (with an error), as the main-thread encoding does.
     except (TypeError, ValueError, RecursionError) as exc:
-        return EncodedReply(None, error_text, str(exc), kept)
-    if not keep_value:
-        _release(reply, SPLIT_DEPTH)
-    return EncodedReply(body, error_text, None, kept)
+        return EncodedReply(None, error_text, str(exc), log is not None)
+    _release(reply, SPLIT_DEPTH)
+    return EncodedReply(body, error_text, None, log is not None)
 
 
 def _release(value: Any, depth: int) -> None:

@@ -202,13 +202,13 @@ class WebApp:
 
         def done(reply: Reply | EncodedReply) -> None:
             if isinstance(reply, EncodedReply):
-                # encoded where it was computed (a worker): nothing big left to do here
-                encoded, reply = reply, reply.value
+                # encoded (and logged) where it was computed, on a worker
+                encoded = reply
                 error: Any = encoded.error
             else:
                 encoded = None
                 error = reply.get("error") if isinstance(reply, dict) and "error" in reply else None
-            if self.api_log is not None:
+            if self.api_log is not None and not (encoded is not None and encoded.logged):
                 self.api_log.write("reply", reply)
             self._record(
                 caller.origin,

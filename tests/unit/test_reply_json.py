@@ -65,12 +65,15 @@ def test_unencodable_replies_give_json_dumps_error_text() -> None:
         assert encoded.encode_error == str(expected.value)
 
 
-def test_encoded_reply_keeps_the_error_and_the_value_only_when_asked() -> None:
+def test_encoded_reply_keeps_the_error_and_logs_the_reply_before_consuming_it() -> None:
     reply = {"result": None, "error": "deck was not found"}
     assert encode_reply(reply).error == "deck was not found"
-    assert encode_reply(reply).value is None
-    assert encode_reply(reply, keep_value=True).value is reply
     assert encode_reply([1, 2]).error is None
+    logged: list[str] = []
+    big = {"result": [dict(CARD) for _ in range(3 * BATCH)], "error": None}
+    encoded = encode_reply(big, log=lambda value: logged.append(json.dumps(value)))
+    assert encoded.logged and not encode_reply(reply).logged
+    assert logged == [b"".join(encoded.body or []).decode("ascii")]
 
 
 def test_response_with_slices_is_written_without_joining_large_bodies() -> None:
@@ -96,5 +99,3 @@ def test_encoding_releases_the_reply_s_own_big_lists_but_not_shared_ones() -> No
     reply = {"result": shared, "error": None}
     encode_reply(reply)
     assert len(shared) == 3 * BATCH  # someone else holds it: left alone
-    kept = {"result": [dict(CARD) for _ in range(3 * BATCH)], "error": None}
-    assert len(encode_reply(kept, keep_value=True).value["result"]) == 3 * BATCH
