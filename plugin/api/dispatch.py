@@ -247,6 +247,7 @@ def multi(ctx: ActionContext, actions: list[Any]) -> Deferred[list[Any]]:
             index = len(replies)
             item = actions[index]
             if not isinstance(item, dict):
+                ctx.prefetched.clear()
                 deferred.reject(AttributeError(f"'{_py_type(item)}' object has no attribute 'get'"))
                 return
             if index >= batch_end[0]:

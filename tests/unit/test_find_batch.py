@@ -130,3 +130,14 @@ def test_a_write_between_lookups_is_seen(filled: Collection, ctx: ActionContext)
     )
     before, _, added, after, _ = reply["result"]
     assert before == [] and after == [added]
+
+
+def test_no_answer_outlives_its_multi(filled: Collection, ctx: ActionContext) -> None:
+    find = {"action": "findNotes", "params": {"query": '"expression:猫"'}}
+    other = {"action": "findNotes", "params": {"query": '"expression:未知"'}}
+    failed = as_multi(ctx, [find, other, "not an object"])
+    assert failed["error"] == "'str' object has no attribute 'get'"
+    assert ctx.prefetched == {}
+    add(filled, "Mining", "Mining", Expression="猫", Meaning="a second cat")
+    alone = dispatch.run_sync({**find, "version": 6}, ctx)["result"]
+    assert len(alone) == 2
