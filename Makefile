@@ -6,7 +6,7 @@
 #   make test-oldest  the tests again in the oldest supported Anki
 #   make lint     ruff + mypy
 #   make package  dist/ankiconnect.ankiaddon
-#   make bench    benchmark (bench/run.py)
+#   make bench    benchmark (bench/run.py; BENCH_ARGS=--large for 30k/100k-note collections)
 
 PYTHON ?= python3
 VENV ?= .venv

@@ -16,6 +16,8 @@ which replaces ``selectors.DefaultSelector`` with the ``select()`` selector Wind
                                               # gross regressions (10x the targets)
     .venv/bin/python bench/run.py --selector default   # skip the forced-select run
     .venv/bin/python bench/run.py --transport          # only the transport figures
+    .venv/bin/python bench/run.py --large     # 30,000- and 100,000-note collections
+                                              # (bench/large.py; generated once, cached)
 """
 
 from __future__ import annotations
@@ -228,11 +230,13 @@ def during(background: Callable[[], Any], probe: Callable[[], float]) -> tuple[A
 class Bench:
     """``transport_only``: latency, client bursts and idle CPU only (the figures that
     depend on how the server is woken), recorded with ``prefix`` before their names.
-    ``syncs``: the profile is logged in to a sync server (see :func:`logged_in`)."""
+    ``syncs``: the profile is logged in to a sync server (see :func:`logged_in`).
+    ``anki`` None: the large-collection mode boots its own instances and sets
+    ``anki`` and ``client`` as it goes."""
 
     def __init__(
         self,
-        anki: AnkiInstance,
+        anki: AnkiInstance | None,
         quick: bool,
         repeat: int,
         *,
@@ -241,9 +245,9 @@ class Bench:
         prefix: str = "",
         figures: dict[str, list[float]] | None = None,
     ) -> None:
-        self.anki = anki
+        self.anki: Any = anki
         self.syncs = syncs  # the profile is logged in to a sync server (see logged_in)
-        self.client = Client(anki.port)
+        self.client = Client(anki.port if anki is not None else 0)
         self.quick = quick
         self.repeat = repeat
         self.transport_only = transport_only
@@ -378,9 +382,9 @@ class Bench:
         self.eval("mw._bench_monitor[0].start()\nresult = True")
 
     def report(self) -> None:
-        print(f"\n{'figure':58} min / median / max over {self.repeat} run(s)")
+        print(f"\n{'figure':66} min / median / max over {self.repeat} run(s)")
         for name, values in self.figures.items():
-            print(f"{name:58} {summary(values)}")
+            print(f"{name:66} {summary(values)}")
 
     def check_gross_regressions(self) -> None:
         """Fail only far beyond the targets (10x), never on noise."""
@@ -424,6 +428,8 @@ def _started(anki: AnkiInstance) -> Iterator[AnkiInstance]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small CI smoke run")
+    parser.add_argument("--large", action="store_true", help="30k/100k-note collections")
+    parser.add_argument("--sizes", default="30000,100000", help="--large: note counts")
     parser.add_argument("--repeat", type=int, default=None, help="rounds (default 3, quick 1)")
     parser.add_argument(
         "--selector",
@@ -436,6 +442,13 @@ def main() -> int:
     )
     args = parser.parse_args()
     repeat = args.repeat or (1 if args.quick else 3)
+    if args.large:
+        from bench.large import run_large
+
+        bench = Bench(None, quick=False, repeat=repeat)
+        run_large(bench, [int(size) for size in args.sizes.split(",")])
+        bench.report()
+        return 0
     figures: dict[str, list[float]] = {}
     failures: list[str] = []
     runs = []

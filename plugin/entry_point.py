@@ -24,6 +24,7 @@ from .api.deferred import Deferred
 from .api.effects import Effect
 from .api.log import ApiLog
 from .api.registry import Runs, register_hidden_action
+from .api.reply_json import encode_reply
 from .api.request_queue import RequestQueue, placement_of
 from .api.security import is_loopback_host
 from .api.web import WebApp
@@ -205,7 +206,16 @@ class AnkiConnectService:
         if placement == "main":
             self.queue.submit_main(lambda reply: dispatch.run(envelope, ctx, reply), finished)
         else:
-            self.queue.submit_background(lambda: dispatch.run_sync(envelope, ctx), finished)
+            log = self._log_reply if self.api_log is not None else None
+            # The reply is encoded (and logged) on the worker too, in slices that let the
+            # main thread run in between: a 50 MB cardsInfo reply would otherwise freeze Anki.
+            self.queue.submit_background(
+                lambda: encode_reply(dispatch.run_sync(envelope, ctx), log=log), finished
+            )
+
+    def _log_reply(self, reply: Any) -> None:
+        if self.api_log is not None:
+            self.api_log.write("reply", reply)
 
     def _offload(self, compute: Callable[[], Any], on_done: WorkerDone) -> None:
         """Run work that needs no collection (decoding a large body) on a worker."""
@@ -263,10 +273,11 @@ class AnkiConnectService:
         self._refresh_waiting_since = None
         if self.server is None:
             return  # shutting down: the window's widgets may already be gone
-        if len(self.queue):
-            # A job holds the collection (a sync's exchange, a long batch): reading it
-            # here would block the main thread until it ends. The job's end schedules
-            # another refresh.
+        if len(self.queue) and self._refresh_timer is not None:
+            # One of our requests is using the collection on the worker: reading it
+            # here would make the main thread wait for that (a long query stalls
+            # Anki's window). Look again once the queue has been quiet a moment.
+            self._refresh_timer.start(REFRESH_QUIET_MS)
             return
         col = self.mw.col
         if col is None:

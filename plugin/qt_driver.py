@@ -75,6 +75,9 @@ class QtServerDriver(QObject):
         # Rounded up: a timer that fires before the deadline only costs a re-arm.
         self.deadline_timer.start(max(0, int(seconds * 1000) + 1))
 
+    def soon(self, callback: Callable[[], None]) -> None:
+        QTimer.singleShot(0, lambda: self._call(callback))
+
     # --- plumbing ---------------------------------------------------------------
 
     def _notifier(

@@ -11,16 +11,44 @@ images, add-on filters), so question and answer match what the reviewer shows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypedDict
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
-from .cards_lookup import load_cards
+from anki.utils import ids2str
+
+from ..collection.db import chunks, database, distinct_ids
+from .cards_lookup import CHUNK, card_columns
 
 if TYPE_CHECKING:
-    from anki.cards import Card
+    from anki.cards import Card, CardId
     from anki.collection import Collection
     from anki.notes import Note
     from anki.scheduler_pb2 import SchedulingStates
+
+# The cards columns an entry shows, in _info_from_row's order (after the id).
+CARD_COLUMNS = "nid, did, ord, mod, type, queue, due, ivl, factor, reps, lapses, left, flags"
+FIELD_SEPARATOR = "\x1f"
+
+
+def _plain_row(row: tuple[Any, ...]) -> bool:
+    """Whether every column holds what Anki's Card holds (ord u16, due i32, ivl, reps,
+    lapses and left u32, factor u16, flags u8); other rows are loaded through Anki,
+    which decides what they mean."""
+    if not all(type(value) is int for value in row):
+        return False
+    _nid, _did, ordinal, _mod, kind, queue, due, ivl, factor, reps, lapses, left, flags = row
+    counts = (ivl, reps, lapses, left)
+    return (
+        0 <= ordinal < 1 << 16
+        and 0 <= kind < 4
+        and -3 <= queue < 5
+        and -(1 << 31) <= due < 1 << 31
+        and 0 <= factor < 1 << 16
+        and 0 <= flags < 1 << 8
+        and min(counts) >= 0
+        and max(counts) < 1 << 32
+    )
+
 
 # Anki wraps the numbers of interval labels in Unicode isolation marks (U+2068,
 # U+2069) for right-to-left layouts; the API documents plain text such as "<10m".
@@ -77,9 +105,11 @@ class CardInfoBuilder:
 
     def __init__(self, col: Collection) -> None:
         # Imported here: loading anki.template before anki.collection is a circular import.
-        from ..collection.card_render import render_card
+        from ..collection import card_render
 
-        self._render_card = render_card
+        self._render_card = card_render.render_card
+        self._render_texts = card_render.render_texts
+        self._hooks_may_change = card_render.hooks_may_change
         self.col = col
         self._notes: dict[int, Note] = {}
         self._notetypes: dict[int, _NoteType] = {}
@@ -87,11 +117,70 @@ class CardInfoBuilder:
         self._labels: dict[tuple[bytes, ...], list[str]] = {}
 
     def infos(self, ids: Sequence[int]) -> list[CardInfo]:
-        cards = load_cards(self.col, ids)
+        rows = card_columns(self.col, CARD_COLUMNS, ids)
+        self._load_note_rows(row[0] for row in rows.values())
+        plain = not self._hooks_may_change()
         built: dict[int, CardInfo] = {}
-        for card_id, card in cards.items():
-            built[card_id] = self.info(card)
+        for card_id in dict.fromkeys(ids):
+            row = rows.get(card_id)
+            if row is None:
+                continue
+            fast = self._info_from_row(card_id, row) if plain and _plain_row(row) else None
+            built[card_id] = (
+                fast if fast is not None else self.info(self.col.get_card(cast("CardId", card_id)))
+            )
         return [built.get(card_id, CardInfo()) for card_id in ids]
+
+    def _info_from_row(self, card_id: int, row: tuple[Any, ...]) -> CardInfo | None:
+        """The entry from the card's row and its note's row, rendered by id.
+
+        What :meth:`info` gives from Card and Note objects, without loading them
+        through the backend (two round trips a card); None where only that is exact.
+        """
+        note_id, deck_id, ordinal, mod, kind, queue, due, ivl, factor, reps, lapses, left, flags = (
+            row
+        )
+        note_row = self._note_rows.get(note_id)
+        texts = self._render_texts(self.col, card_id) if note_row is not None else None
+        if note_row is None or texts is None:
+            return None
+        question, answer, style = texts
+        notetype = self._notetype(note_row[0])
+        values = note_row[1]
+        return CardInfo(
+            cardId=card_id,
+            fields={
+                name: FieldValue(value=values[order], order=order)
+                for name, order in notetype.fields
+            },
+            fieldOrder=ordinal,
+            question=f"<style>{style}</style>{question}",
+            answer=f"<style>{style}</style>{answer}",
+            modelName=notetype.name,
+            ord=ordinal,
+            deckName=self._deck_name(deck_id),
+            css=notetype.css,
+            factor=factor,
+            interval=ivl,
+            note=note_id,
+            type=kind,
+            queue=queue,
+            due=due,
+            reps=reps,
+            lapses=lapses,
+            left=left,
+            mod=mod,
+            nextReviews=self._next_reviews(card_id),
+            flags=flags,
+        )
+
+    def _load_note_rows(self, note_ids: Iterable[int]) -> None:
+        self._note_rows: dict[int, tuple[int, list[str]]] = {}
+        for chunk in chunks(distinct_ids(note_ids), CHUNK):
+            for note_id, model_id, flds in database(self.col).all(
+                f"select id, mid, flds from notes where id in {ids2str(chunk)}"
+            ):
+                self._note_rows[note_id] = (model_id, flds.split(FIELD_SEPARATOR))
 
     def info(self, card: Card) -> CardInfo:
         note = self._note(card.nid)

@@ -10,16 +10,20 @@ for; that is the original's behaviour (spec §E.12) and is kept on purpose.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import TypedDict, cast
+
+from anki.utils import ids2str
 
 from ..api.context import ActionContext
 from ..api.registry import action
-from ..collection.db import database, id_chunks
+from ..collection.db import chunks, database
+from ..collection.review_days import reviews_by_day
 from . import stats_insert  # noqa: F401  (registers insertReviews)
 from .decks import deck_id_creating
 
 SECONDS_PER_DAY = 86_400
 DEFAULT_ROLLOVER_HOUR = 4
+REVIEWS_CHUNK = 5000
 REVLOG_COLUMNS = "id, cid, usn, ease, ivl, lastIvl, factor, time, type"
 
 
@@ -52,14 +56,7 @@ def getNumCardsReviewedByDay(ctx: ActionContext) -> list[list[str | int]]:
     Days are local dates that start at the collection's next-day-starts-at hour, so
     a review at 2 am with the default rollover of 4 counts for the previous day.
     """
-    col = ctx.col
-    rollover_seconds = _rollover_hour(ctx) * 3600
-    rows = database(col).all(
-        "select date(id / 1000 - ?, 'unixepoch', 'localtime') as day, count()"
-        " from revlog group by day order by day desc",
-        rollover_seconds,
-    )
-    return [[str(day), int(count)] for day, count in rows]
+    return reviews_by_day(ctx.col, _rollover_hour(ctx) * 3600)
 
 
 def _rollover_hour(ctx: ActionContext) -> int:
@@ -94,7 +91,7 @@ def cardReviews(ctx: ActionContext, deck: str, startID: int) -> list[list[int]]:
         startID,
         deck_id,
     )
-    return [list(row) for row in rows]
+    return cast("list[list[int]]", rows)  # the database's rows are lists already
 
 
 @action("stats")
@@ -122,17 +119,18 @@ def getReviewsOfCards(ctx: ActionContext, cards: list[int | str]) -> dict[str, l
     col = ctx.col
     history: dict[str, list[Review]] = {str(card_id): [] for card_id in cards}
     numeric = [card_id for card_id in dict.fromkeys(cards) if isinstance(card_id, int)]
-    for marks, chunk in id_chunks(numeric):
-        for row in database(col).all(
-            f"select cid, {REVLOG_COLUMNS} from revlog where cid in ({marks}) order by id",
-            *chunk,
+    # ids2str: ints only, so 5,000 ids a statement need no bound parameters
+    for chunk in chunks(numeric, REVIEWS_CHUNK):
+        for card_id, *row in database(col).all(
+            "select cid, id, usn, ease, ivl, lastIvl, factor, time, type from revlog"
+            f" where cid in {ids2str(chunk)} order by id"
         ):
-            history[str(row[0])].append(_review_of_row(row[1:]))
+            history[str(card_id)].append(_review_of_row(row))
     return history
 
 
 def _review_of_row(row: Sequence[int]) -> Review:
-    review_id, _card_id, usn, ease, ivl, last_ivl, factor, taken, kind = row
+    review_id, usn, ease, ivl, last_ivl, factor, taken, kind = row
     return {
         "id": review_id,
         "usn": usn,

@@ -77,6 +77,9 @@ class ActionContext:
     # collection worker and call back on the main thread; None where the caller
     # waits instead (in-process calls, unit tests).
     run_in_background: BackgroundRunner | None = None
+    # Answers worked out ahead for a run of like items of a `multi` (see
+    # dispatch.batcher), by action name; an action finds its answer here or works.
+    prefetched: dict[str, Any] = field(default_factory=dict)
 
     def latest_settings(self) -> Settings:
         return self.current_settings() if self.current_settings is not None else self.settings

@@ -21,6 +21,25 @@ from .security import api_key_matches
 
 Reply = Any
 ReplyCallback = Callable[[Reply], None]
+# Works out answers for a run of consecutive `multi` items of one action at once
+# (given each item's params) and leaves them in ctx.prefetched[action name].
+Batcher = Callable[[ActionContext, list[Any]], None]
+BATCHERS: dict[str, Batcher] = {}
+
+
+def batcher(name: str) -> Callable[[Batcher], Batcher]:
+    """Register how a run of `multi` items calling action ``name`` is answered at once.
+
+    Each item is still run as its own request (key, params, version); the action
+    looks for its answer in ``ctx.prefetched`` and works it out itself when absent.
+    """
+
+    def register(func: Batcher) -> Batcher:
+        BATCHERS[name] = func
+        return func
+
+    return register
+
 
 DEFAULT_VERSION = 4
 PERMISSION_ACTION = "requestPermission"
@@ -204,6 +223,7 @@ def multi(ctx: ActionContext, actions: list[Any]) -> Deferred[list[Any]]:
     """
     deferred: Deferred[list[Any]] = Deferred()
     replies: list[Reply] = []
+    batch_end = [0]  # the items before this index were covered by a batcher
 
     def advance() -> None:
         # Iterative, so 10,000 synchronous items do not grow the stack; an item that
@@ -212,8 +232,11 @@ def multi(ctx: ActionContext, actions: list[Any]) -> Deferred[list[Any]]:
             index = len(replies)
             item = actions[index]
             if not isinstance(item, dict):
+                ctx.prefetched.clear()
                 deferred.reject(AttributeError(f"'{_py_type(item)}' object has no attribute 'get'"))
                 return
+            if index >= batch_end[0]:
+                batch_end[0] = _prefetch(ctx, actions, index)
             state = {"synchronous": True}
 
             def on_reply(reply: Reply, state: dict[str, bool] = state) -> None:
@@ -225,7 +248,35 @@ def multi(ctx: ActionContext, actions: list[Any]) -> Deferred[list[Any]]:
             if len(replies) == index:
                 state["synchronous"] = False
                 return
+        ctx.prefetched.clear()
         deferred.resolve(replies)
 
     advance()
     return deferred
+
+
+def _prefetch(ctx: ActionContext, actions: list[Any], start: int) -> int:
+    """Let a batcher answer the run of like items from ``start``; returns its end.
+
+    Only a run of two or more consecutive items of one batchable action is batched,
+    so no other item (a write, say) runs between the batch and its items.
+    """
+    ctx.prefetched.clear()
+    name = _action_name(actions[start])
+    found = BATCHERS.get(name) if name is not None else None
+    end = start
+    while end < len(actions) and _action_name(actions[end]) == name:
+        end += 1
+    if found is None or end - start < 2:
+        return end  # nothing to batch up to there (and no rescan of the run per item)
+    params = [actions[index].get("params") for index in range(start, end)]
+    try:
+        found(ctx, params)
+    except Exception:
+        ctx.prefetched.clear()  # each item then works out its own answer (or error)
+    return end
+
+
+def _action_name(item: Any) -> str | None:
+    name = item.get("action") if isinstance(item, dict) else None
+    return name if isinstance(name, str) else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from typing import Any, TextIO
 
 REDACTED = "REDACTED"
@@ -50,6 +51,8 @@ class ApiLog:
     def __init__(self, path: str) -> None:
         self.path = path
         self._file: TextIO | None = _open_private(path)
+        # Replies of collection actions are logged from the worker thread.
+        self._lock = threading.Lock()
 
     def write(self, kind: str, payload: Any) -> None:
         if self._file is None:
@@ -61,12 +64,16 @@ class ApiLog:
         except (TypeError, ValueError, RecursionError):
             text = repr(payload)
         try:
-            self._file.write(f"[{kind}]\n{text}\n\n")
-            self._file.flush()
+            with self._lock:
+                if self._file is None:
+                    return
+                self._file.write(f"[{kind}]\n{text}\n\n")
+                self._file.flush()
         except OSError as exc:  # a full disk must not cost the client its reply
             print(f"AnkiConnect: cannot write the API log {self.path}: {exc}")
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None

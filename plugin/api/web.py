@@ -25,6 +25,7 @@ from .effects import Effect
 from .json_body import LARGE_BODY, parse_body
 from .log import ApiLog
 from .registry import HIDDEN, REGISTRY
+from .reply_json import EncodedReply
 from .security import (
     OriginDecision,
     decide_origin,
@@ -240,10 +241,16 @@ class WebApp:
         if self.api_log is not None:
             self.api_log.write("request", envelope)
 
-        def done(reply: Reply) -> None:
-            if self.api_log is not None:
+        def done(reply: Reply | EncodedReply) -> None:
+            if isinstance(reply, EncodedReply):
+                # encoded (and logged) where it was computed, on a worker
+                encoded = reply
+                error: Any = encoded.error
+            else:
+                encoded = None
+                error = reply.get("error") if isinstance(reply, dict) and "error" in reply else None
+            if self.api_log is not None and not (encoded is not None and encoded.logged):
                 self.api_log.write("reply", reply)
-            error = reply.get("error") if isinstance(reply, dict) and "error" in reply else None
             self._record(
                 caller.origin,
                 str(envelope.get("action")),
@@ -251,12 +258,21 @@ class WebApp:
                 error if isinstance(error, str) else None,
                 200,
             )
-            try:
-                response = json_response(cors_origin, reply)
-            # RecursionError: a result nested too deeply for json.dumps must still
-            # be answered, not escape into the server loop.
-            except (TypeError, ValueError, RecursionError) as exc:
-                response = json_response(cors_origin, {"result": None, "error": str(exc)})
+            if encoded is not None and encoded.body is not None:
+                response = HttpResponse(
+                    200, json_headers(cors_origin, encoded.length), encoded.body
+                )
+            elif encoded is not None:
+                response = json_response(
+                    cors_origin, {"result": None, "error": encoded.encode_error}
+                )
+            else:
+                try:
+                    response = json_response(cors_origin, reply)
+                # RecursionError: a result nested too deeply for json.dumps must still
+                # be answered, not escape into the server loop.
+                except (TypeError, ValueError, RecursionError) as exc:
+                    response = json_response(cors_origin, {"result": None, "error": str(exc)})
             respond(response)
 
         self.run_request(envelope, caller, done)

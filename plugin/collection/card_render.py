@@ -10,6 +10,7 @@ holds a LaTeX tag.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from anki import hooks, latex
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
 
 # The LaTeX tags Anki's extractor recognises ([latex], [$], [$$]; any case).
 _LATEX_MARKERS = ("[latex]", "[$]", "[$$]")
+# The same searches without lower-casing every text first (case-insensitive regexes
+# match at least what lower() would; a false alarm only costs the exact slow path).
+_LATEX_MARKER = re.compile(r"\[(?:latex|\$|\$\$)\]", re.IGNORECASE)
+_AV_MARKER = re.compile(r"\[(?:sound|anki):", re.IGNORECASE)
 
 
 def render_card(
@@ -41,14 +46,72 @@ def render_card(
     return output
 
 
-def _hooks_may_change(context: TemplateRenderContext) -> bool:
+def _hooks_may_change(context: TemplateRenderContext | None = None) -> bool:
     registered = hooks.card_did_render._hooks
     return any(hook is not latex.on_card_did_render for hook in registered)
 
 
+def hooks_may_change() -> bool:
+    """Whether an add-on's ``card_did_render`` hook could change a rendered card."""
+    return _hooks_may_change()
+
+
+def render_texts(col: Collection, card_id: int) -> tuple[str, str, str] | None:
+    """``(question_text, answer_text, css)`` of a card, or None where only a full
+    :func:`render_card` is exact.
+
+    The same steps as :func:`render_card` without building the card, its note or a
+    render context: Anki's renderer loads both itself from the id. None (take the
+    full path) for a template error, a field with a custom filter (its hooks get the
+    context), a card holding LaTeX, or when an add-on's render hook is registered
+    (the caller checks :func:`hooks_may_change` once per request).
+    """
+    try:
+        out = col._backend.render_existing_card(card_id=card_id, browser=False, partial_render=True)
+    except Exception:
+        return None
+    question = _filterless_text(out.question_nodes, front_side=None)
+    if question is None:
+        return None
+    question = _av_text(col, question, question_side=True)
+    answer = _filterless_text(out.answer_nodes, front_side=question)
+    if answer is None:
+        return None
+    answer = _av_text(col, answer, question_side=False)
+    if _has_latex_text(question, answer):
+        return None
+    return question, answer, out.css
+
+
+def _filterless_text(nodes: Any, front_side: str | None) -> str | None:
+    """``apply_custom_filters`` for nodes without filters; None if any has one."""
+    parts: list[str] = []
+    for node in nodes:
+        if node.WhichOneof("value") == "text":
+            parts.append(node.text)
+            continue
+        replacement = node.replacement
+        if replacement.filters:
+            return None
+        if replacement.field_name == "FrontSide" and front_side is not None:
+            parts.append(front_side)
+        else:
+            parts.append(replacement.current_text)
+    return "".join(parts)
+
+
+def _av_text(col: Collection, text: str, *, question_side: bool) -> str:
+    if _AV_MARKER.search(text) is None:
+        return text
+    return str(col._backend.extract_av_tags(text=text, question_side=question_side).text)
+
+
 def _has_latex(output: TemplateRenderOutput) -> bool:
-    text = (output.question_text + output.answer_text).lower()
-    return any(marker in text for marker in _LATEX_MARKERS)
+    return _has_latex_text(output.question_text, output.answer_text)
+
+
+def _has_latex_text(question: str, answer: str) -> bool:
+    return _LATEX_MARKER.search(question) is not None or _LATEX_MARKER.search(answer) is not None
 
 
 def _render_without_hooks(context: TemplateRenderContext) -> TemplateRenderOutput | None:

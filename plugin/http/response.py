@@ -9,7 +9,7 @@ never sends its next request into a connection that is going away.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .parser import HttpRequest
@@ -27,11 +27,17 @@ REASONS = {
 }
 
 
+# Below this size a reply is joined into one buffer (one send, one packet).
+JOIN_BELOW = 64 * 1024
+
+
 @dataclass
 class HttpResponse:
     status: int
     headers: list[tuple[str, str]]
-    body: bytes = b""
+    # A large body may come as slices (encoded on a worker): they are written one
+    # after the other, never joined into one more copy.
+    body: bytes | Sequence[bytes] = b""
 
     def encode_head(self, extra: tuple[str, str] | None = None) -> bytes:
         """Status line and headers; ``extra`` goes last, after the application's own."""
@@ -42,8 +48,16 @@ class HttpResponse:
             lines.append(f"{extra[0]}: {extra[1]}")
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
+    def parts(self, extra: tuple[str, str] | None = None) -> list[bytes]:
+        """Head and body as buffers to write in order; small replies in one."""
+        body = [self.body] if isinstance(self.body, bytes | bytearray) else list(self.body)
+        parts = [self.encode_head(extra), *body]
+        if sum(len(part) for part in parts) < JOIN_BELOW:
+            return [b"".join(parts)]
+        return parts
+
     def encode(self) -> bytes:
-        return self.encode_head() + self.body
+        return b"".join(self.parts())
 
 
 Respond = Callable[[HttpResponse], None]

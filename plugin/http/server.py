@@ -20,6 +20,7 @@ import errno
 import socket
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -40,6 +41,9 @@ __all__ = ["CONTINUE", "EventLoop", "HttpResponse", "HttpServer", "Limits", "Res
 
 READ_CHUNK = 256 * 1024
 MAX_READ_PER_EVENT = 4 * 1024 * 1024  # fairness: one fast uploader cannot starve others
+# The same for replies: a 50 MB reply to a fast reader would otherwise be written in
+# one go, holding Anki's main thread for the whole copy into the kernel.
+MAX_WRITE_PER_EVENT = 4 * 1024 * 1024
 MAX_ACCEPTS_PER_EVENT = 512
 TIMER_SLACK = 0.005  # seconds: a timer that fires this early still counts as due
 
@@ -61,6 +65,9 @@ class EventLoop(Protocol):
     def call_later(self, seconds: float | None, callback: Callable[[], None]) -> None:
         """Call ``callback`` once after ``seconds``, replacing any earlier request;
         None cancels."""
+
+    def soon(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once on the loop's next turn, after what is waiting now."""
 
 
 class Application(Protocol):
@@ -91,7 +98,7 @@ class _Connection:
     remote: str
     parser: RequestParser
     last_activity: float
-    outbox: bytearray = field(default_factory=bytearray)
+    outbox: deque[memoryview] = field(default_factory=deque)  # pending bytes, in order
     in_flight: HttpRequest | None = None
     keep_open: bool = True  # the current request lets the connection persist
     close_after_write: bool = False
@@ -292,29 +299,39 @@ class HttpServer:
         parser = connection.parser
         if parser.awaiting_body and parser.expects_continue and not connection.sent_continue:
             connection.sent_continue = True
-            connection.outbox += CONTINUE
+            connection.outbox.append(memoryview(CONTINUE))
             return True
         return False
 
     def _queue(
         self, connection: _Connection, response: HttpResponse, extra: tuple[str, str] | None
     ) -> None:
-        connection.outbox += response.encode_head(extra)
-        connection.outbox += response.body
+        connection.outbox.extend(memoryview(part) for part in response.parts(extra) if part)
 
     def _flush(self, connection: _Connection) -> None:
-        sent_any = False
-        while connection.outbox:
+        outbox = connection.outbox
+        written = 0
+        while outbox:
+            if written >= MAX_WRITE_PER_EVENT:
+                # The socket may well be writable still, but Anki's window gets its
+                # turn first; the next turn of the loop goes on writing. (A write
+                # notifier would not do: where the OS signals writability only after
+                # a send found the buffer full, it would never fire.)
+                self.loop.soon(partial(self._advance, connection))
+                break
             try:
-                sent = connection.sock.send(connection.outbox)
+                sent = connection.sock.send(outbox[0])
             except (BlockingIOError, InterruptedError):
                 break
             except OSError:
                 self._close(connection)
                 return
-            del connection.outbox[:sent]
-            sent_any = True
-        if sent_any:
+            written += sent
+            if sent < len(outbox[0]):
+                outbox[0] = outbox[0][sent:]  # a view: the rest is not copied
+            else:
+                outbox.popleft()  # a sent slice is freed at once
+        if written:
             self._touch(connection)
 
     def _set_interest(self, connection: _Connection) -> None:

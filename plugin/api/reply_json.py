@@ -1,0 +1,180 @@
+"""Encode a reply to JSON off the main thread, in slices, without changing a byte.
+
+``json.dumps`` is one C call that holds the GIL for its whole run: 50 MB of
+``cardsInfo`` takes ~0.4 s during which no other Python thread runs, so encoding on
+a worker thread would still freeze Anki's window. Here the outer lists and objects
+are walked in Python and every element is encoded by its own ``json.dumps`` call,
+so the GIL changes hands between elements. The text is identical to
+``json.dumps(reply).encode("ascii")`` (default separators, ASCII escapes): JSON's
+array and object syntax is the elements joined by ``", "`` and ``": "``.
+
+The result is a list of byte slices of about :data:`SLICE_BYTES` each, which the
+server writes one after the other without joining them into one copy.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+# Containers are walked this deep (a multi reply's items' results); below that, and
+# for containers of more than BATCH elements, json.dumps encodes BATCH elements a call
+# (64 cards of cardsInfo take about a millisecond).
+SPLIT_DEPTH = 4
+BATCH = 64
+SLICE_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class EncodedReply:
+    """A reply and its JSON body, encoded where the reply was computed."""
+
+    body: list[bytes] | None  # None: the reply cannot be encoded (see ``encode_error``)
+    error: str | None  # the reply envelope's `error`, for the request history
+    encode_error: str | None = None
+    logged: bool = False  # already written to the API log (on the worker)
+
+    @property
+    def length(self) -> int:
+        return sum(len(part) for part in self.body or ())
+
+
+def encode_reply(reply: Any, *, log: Callable[[Any], None] | None = None) -> EncodedReply:
+    """Encode (and consume) a reply; ``log`` writes it to the API log first."""
+    error = reply.get("error") if isinstance(reply, dict) else None
+    error_text = error if isinstance(error, str) else None
+    if log is not None:
+        log(reply)  # here, not on the main thread: a 50 MB reply takes a while to log
+    # The reply's own big lists drop each batch of elements once it is encoded, so
+    # the objects and their JSON are not both held in full at the peak.
+    owned: set[int] = set()
+    _owned_lists(reply, SPLIT_DEPTH, owned)
+    try:
+        body = encode_slices(reply, owned)
+    # RecursionError: a result nested too deeply for json.dumps must still be
+    # answered (with an error), as the main-thread encoding does.
+    except (TypeError, ValueError, RecursionError) as exc:
+        return EncodedReply(None, error_text, str(exc), log is not None)
+    _release(reply, SPLIT_DEPTH)
+    return EncodedReply(body, error_text, None, log is not None)
+
+
+def _release(value: Any, depth: int) -> None:
+    """Empty the reply's big lists a batch at a time.
+
+    Dropping a 20,000-card reply frees every object in one deallocation that holds
+    the GIL for tens of milliseconds. Only lists nothing else refers to are emptied
+    (the reply's own containers, never an object an action keeps in a cache).
+    """
+    if depth == 0:
+        return
+    if isinstance(value, dict):
+        if len(value) <= BATCH:  # bigger ones are encoded whole, batch by batch
+            for item in value.values():
+                _release(item, depth - 1)
+    elif isinstance(value, list) and len(value) > BATCH:
+        # references: its container, the caller's loop variable, our parameter and
+        # getrefcount's argument; one more means someone else holds it too
+        if sys.getrefcount(value) > 4:
+            return
+        while value:
+            del value[-BATCH:]  # each batch of elements (and all they hold) freed apart
+    elif isinstance(value, list):
+        for item in value:
+            _release(item, depth - 1)
+
+
+def _owned_lists(value: Any, depth: int, found: set[int]) -> None:
+    """The ids of the big lists only the reply refers to (as :func:`_release`),
+    walking what :func:`_pieces` walks element by element."""
+    if depth == 0:
+        return
+    if isinstance(value, dict):
+        if len(value) <= BATCH:
+            for item in value.values():
+                _owned_lists(item, depth - 1, found)
+    elif isinstance(value, list) and len(value) > BATCH:
+        if sys.getrefcount(value) <= 4:  # as in _release
+            found.add(id(value))
+    elif isinstance(value, list):
+        for item in value:
+            _owned_lists(item, depth - 1, found)
+
+
+def encode_slices(value: Any, release: set[int] | None = None) -> list[bytes]:
+    """``json.dumps(value).encode("ascii")`` as a list of slices.
+
+    Lists whose id is in ``release`` have each batch of elements replaced by None
+    once it is encoded (the caller owns them and needs only the text).
+    """
+    slices: list[bytes] = []
+    pending: list[str] = []
+    size = 0
+    for piece in _pieces(value, SPLIT_DEPTH, release or set()):
+        pending.append(piece)
+        size += len(piece)
+        if size >= SLICE_BYTES:
+            slices.append("".join(pending).encode("ascii"))
+            pending.clear()
+            size = 0
+    if pending or not slices:
+        slices.append("".join(pending).encode("ascii"))
+    return slices
+
+
+def _pieces(value: Any, depth: int, release: set[int]) -> Iterator[str]:
+    """The JSON text of ``value`` in pieces; big containers in batches of elements."""
+    if depth == 0 or not value or not isinstance(value, list | tuple | dict):
+        yield json.dumps(value)
+        return
+    is_dict = isinstance(value, dict)
+    yield "{" if is_dict else "["
+    first = True
+    for part in _parts(value, depth, release):
+        if not first:
+            yield ", "
+        first = False
+        yield from part
+    yield "}" if is_dict else "]"
+
+
+def _parts(value: Any, depth: int, release: set[int]) -> Iterator[Iterator[str]]:
+    """The text of each element (or batch of elements) between the brackets."""
+    if isinstance(value, dict):
+        if len(value) > BATCH:
+            # json.dumps of a part of the object is that part's members, braces aside
+            for batch in _batches(iter(value.items())):
+                yield iter((json.dumps(dict(batch))[1:-1],))
+        else:
+            for key, item in value.items():
+                yield _member(key, item, depth - 1, release)
+    elif len(value) > BATCH:
+        drop = id(value) in release
+        for start in range(0, len(value), BATCH):
+            text = json.dumps(value[start : start + BATCH])[1:-1]
+            if drop:
+                value[start : start + BATCH] = [None] * len(value[start : start + BATCH])
+            yield iter((text,))
+    else:
+        for item in value:
+            yield _pieces(item, depth - 1, release)
+
+
+def _member(key: Any, item: Any, depth: int, release: set[int]) -> Iterator[str]:
+    # json.dumps({key: None}) spells the key as json.dumps would (ints, None, floats)
+    yield json.dumps({key: None})[1:-5]
+    yield from _pieces(item, depth, release)
+
+
+def _batches(items: Iterator[tuple[Any, Any]]) -> Iterator[list[tuple[Any, Any]]]:
+    batch: list[tuple[Any, Any]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
