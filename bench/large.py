@@ -121,7 +121,8 @@ class LargeBench:
 
     def boot(self) -> AnkiInstance:
         """A fresh Anki on a fresh copy of the generated collection."""
-        from bench.run import MONITOR_CODE, Client
+        from bench.run import Client
+        from tests.e2e.support import MONITOR_CODE
 
         self.boots += 1
         base = self.tmp / f"base-{self.notes}-{self.boots}"
@@ -136,12 +137,12 @@ class LargeBench:
         return anki
 
     def stall(self) -> float:
-        from bench.run import MONITOR_READ
+        from tests.e2e.support import MONITOR_READ
 
         return float(self.bench.eval(MONITOR_READ)) * 1000
 
     def reset_stall(self) -> None:
-        from bench.run import MONITOR_RESET
+        from tests.e2e.support import MONITOR_RESET
 
         self.bench.eval(MONITOR_RESET)
 

@@ -45,28 +45,8 @@ SELECT_PREFIX = "[select] "
 sys.path.insert(0, str(REPO))
 
 from tests.e2e.harness import AnkiInstance  # noqa: E402
+from tests.e2e.support import MONITOR_CODE, MONITOR_READ, MONITOR_RESET  # noqa: E402
 from tests.e2e.sync_server import SyncServer, log_in  # noqa: E402
-
-MONITOR_CODE = """
-import time
-from aqt.qt import QTimer
-state = {"last": time.perf_counter(), "max": 0.0}
-timer = QTimer(mw)
-timer.setInterval(10)
-def tick():
-    now = time.perf_counter()
-    state["max"] = max(state["max"], now - state["last"] - 0.010)
-    state["last"] = now
-timer.timeout.connect(tick)
-timer.start()
-mw._bench_monitor = (timer, state)
-result = True
-"""
-MONITOR_RESET = (
-    "import time\nstate = mw._bench_monitor[1]\n"
-    "state['max'] = 0.0\nstate['last'] = time.perf_counter()\nresult = True"
-)
-MONITOR_READ = "result = mw._bench_monitor[1]['max']"
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -374,12 +354,12 @@ class Bench:
         pid = self.anki.process.pid
         seconds = 3 if self.quick else 10
         # Our own lateness monitor ticks every 10 ms: stop it while measuring idle.
-        self.eval("mw._bench_monitor[0].stop()\nresult = True")
+        self.eval("mw._ankiconnect_stall_monitor[0].stop()\nresult = True")
         time.sleep(1)
         before = proc_cpu_seconds(pid)
         time.sleep(seconds)
         self.record("idle CPU % of a core", 100 * (proc_cpu_seconds(pid) - before) / seconds)
-        self.eval("mw._bench_monitor[0].start()\nresult = True")
+        self.eval("mw._ankiconnect_stall_monitor[0].start()\nresult = True")
 
     def report(self) -> None:
         print(f"\n{'figure':66} min / median / max over {self.repeat} run(s)")

@@ -243,6 +243,20 @@ def url_guard_applies(settings: Settings, caller: Caller) -> bool:
     return caller.kind != "local" and getattr(settings, PRIVATE_URLS_SETTING) is not True
 
 
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def ip_of(address: str) -> IpAddress | None:
+    """The IP of a socket address string (zone index dropped; IPv4-mapped IPv6 as IPv4),
+    or None when it is no IP."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return None
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return mapped if mapped is not None else ip
+
+
 def is_public_address(address: str) -> bool:
     """Whether a web origin may make Anki connect to ``address`` (an IP, no brackets).
 
@@ -250,13 +264,9 @@ def is_public_address(address: str) -> bool:
     cloud metadata address among them), unspecified, multicast, reserved, shared
     (100.64/10) — anything not globally routable. IPv4-mapped IPv6 is judged as IPv4.
     """
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
+    ip = ip_of(address)
+    if ip is None:
         return False
-    mapped = getattr(ip, "ipv4_mapped", None)
-    if mapped is not None:
-        ip = mapped
     return bool(
         ip.is_global
         and not (

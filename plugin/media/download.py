@@ -8,7 +8,6 @@ own port on this machine — the server would wait on itself until the time-out.
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import socket
 import string
 import time
@@ -18,6 +17,7 @@ import urllib.request
 from typing import IO, Any
 
 from ..api.errors import ActionError
+from ..api.security import ip_of
 from ..config import Settings
 from .public_http import AddressRefused, PublicHTTPHandler, PublicHTTPSHandler
 
@@ -146,13 +146,9 @@ def _is_this_machine(host: str, port: int) -> bool:
 
 
 def _is_local_address(family: int, address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
+    ip = ip_of(address)
+    if ip is None:
         return False
-    mapped = getattr(ip, "ipv4_mapped", None)
-    if mapped is not None:
-        ip = mapped
     if ip.is_loopback or ip.is_unspecified:
         return True
     # An address of one of this machine's interfaces is one we can bind to.

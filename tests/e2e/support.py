@@ -111,3 +111,27 @@ def private_instance(
 def addon_package_expr() -> str:
     """Python (for ``__testEval``) naming the add-on's package in ``sys.modules``."""
     return "sys.modules[service.__class__.__module__.rsplit('.', 1)[0]]"
+
+
+# How long Anki's main thread was blocked: a QTimer on it that records how late it
+# fires (the benchmark and the stall tests read it through the test hook).
+MONITOR_CODE = """
+import time
+from aqt.qt import QTimer
+state = {"last": time.perf_counter(), "max": 0.0}
+timer = QTimer(mw)
+timer.setInterval(10)
+def tick():
+    now = time.perf_counter()
+    state["max"] = max(state["max"], now - state["last"] - 0.010)
+    state["last"] = now
+timer.timeout.connect(tick)
+timer.start()
+mw._ankiconnect_stall_monitor = (timer, state)
+result = True
+"""
+MONITOR_RESET = (
+    "import time\nstate = mw._ankiconnect_stall_monitor[1]\n"
+    "state['max'] = 0.0\nstate['last'] = time.perf_counter()\nresult = True"
+)
+MONITOR_READ = "result = mw._ankiconnect_stall_monitor[1]['max']"

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from .harness import AnkiInstance, stop_all
-from .support import anki_eval, wait_for
+from .support import MONITOR_CODE, MONITOR_READ, anki_eval, wait_for
 from .sync_server import SYNC_PASSWORD, SYNC_USER, HoldingRelay, SyncServer, log_in
 
 FULL_SYNC_ERROR = (
@@ -160,7 +160,7 @@ def test_requests_during_a_sync_protocol_at_once_collection_after(setup: Setup) 
     first = setup.first
     tag = new_tag()
     first.invoke("addNotes", notes=[basic(f"{tag} {i}", tag) for i in range(3000)])
-    anki_eval(first, PROBE_START)
+    anki_eval(first, MONITOR_CODE)
     answered: list[str] = []
 
     def send(action: str, timeout: float = SYNC_TIMEOUT) -> None:
@@ -186,27 +186,8 @@ def test_requests_during_a_sync_protocol_at_once_collection_after(setup: Setup) 
     recent = anki_eval(first, "result = [r.action for r in service.web.recent][-3:]")
     assert recent == ["version", "sync", "deckNames"]
     assert sorted(answered) == ["deckNames", "sync", "version"]
-    longest_stall = anki_eval(first, PROBE_READ)
+    longest_stall = anki_eval(first, MONITOR_READ)
     assert longest_stall < HOLD_SECONDS / 2, f"main thread blocked for {longest_stall:.3f} s"
-
-
-# A QTimer on Anki's main thread that records how late it fires (as in bench/run.py).
-PROBE_START = """
-import time
-from aqt.qt import QTimer
-state = {"last": time.perf_counter(), "max": 0.0}
-timer = QTimer(mw)
-timer.setInterval(10)
-def tick():
-    now = time.perf_counter()
-    state["max"] = max(state["max"], now - state["last"] - 0.010)
-    state["last"] = now
-timer.timeout.connect(tick)
-timer.start()
-mw._sync_test_probe = (timer, state)
-result = True
-"""
-PROBE_READ = "mw._sync_test_probe[0].stop()\nresult = mw._sync_test_probe[1]['max']"
 
 
 def test_server_down_is_an_error_and_changes_wait_for_the_next_sync(setup: Setup) -> None:
