@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ..spec_examples import SPEC_SCHEMA_ERRORS
 from .harness import AnkiInstance
 from .support import SPEC_ACTIONS, anki_eval, http_request, wait_for
 
@@ -64,26 +65,6 @@ def test_bad_body_error_shape_ignores_version(anki: AnkiInstance) -> None:
     reply = post(anki, b'{"action": 1, "version": 2}')
     assert set(reply) == {"result", "error"} and reply["result"] is None
     assert reply["error"].startswith("1 is not of type 'string'\n\nFailed validating")
-
-
-# The two bodies of spec §A.3 and the original's complete jsonschema text for them.
-SPEC_SCHEMA_ERRORS = [
-    (
-        b"1.2",
-        "1.2 is not of type 'object'\n\nFailed validating 'type' in schema:\n"
-        "    {'type': 'object',\n"
-        "     'properties': {'action': {'type': 'string', 'minLength': 1},\n"
-        "                    'version': {'type': 'integer'},\n"
-        "                    'params': {'type': 'object'}},\n"
-        "     'required': ['action']}\n\nOn instance:\n    1.2",
-    ),
-    (
-        b'{"action": "version", "version": "6"}',
-        "'6' is not of type 'integer'\n\nFailed validating 'type' in "
-        "schema['properties']['version']:\n    {'type': 'integer'}\n\n"
-        "On instance['version']:\n    '6'",
-    ),
-]
 
 
 @pytest.mark.parametrize(("body", "error"), SPEC_SCHEMA_ERRORS, ids=["root", "version"])

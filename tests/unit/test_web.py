@@ -17,6 +17,7 @@ from plugin.api.web import WebApp, parse_envelope
 from plugin.config import Settings
 from plugin.http.parser import HttpRequest
 from plugin.http.server import HttpResponse
+from tests.spec_examples import SPEC_SCHEMA_ERRORS
 
 if "_testEchoWeb" not in HIDDEN:
 
@@ -275,26 +276,6 @@ def test_body_pipeline_errors(web: Harness, body: bytes, error: str) -> None:
     assert first == error
     assert rest.startswith("Failed validating") == (error != reply["error"])
     assert web.envelopes == []
-
-
-# The two bodies of spec §A.3, measured on the original (25.11.9.0, Anki 26.9.3).
-SPEC_SCHEMA_ERRORS = [
-    (
-        b"1.2",
-        "1.2 is not of type 'object'\n\nFailed validating 'type' in schema:\n"
-        "    {'type': 'object',\n"
-        "     'properties': {'action': {'type': 'string', 'minLength': 1},\n"
-        "                    'version': {'type': 'integer'},\n"
-        "                    'params': {'type': 'object'}},\n"
-        "     'required': ['action']}\n\nOn instance:\n    1.2",
-    ),
-    (
-        b'{"action": "version", "version": "6"}',
-        "'6' is not of type 'integer'\n\nFailed validating 'type' in "
-        "schema['properties']['version']:\n    {'type': 'integer'}\n\n"
-        "On instance['version']:\n    '6'",
-    ),
-]
 
 
 @pytest.mark.parametrize(("body", "error"), SPEC_SCHEMA_ERRORS)
