@@ -29,7 +29,7 @@ from .api.request_queue import RequestQueue, placement_of
 from .api.security import is_loopback_host
 from .api.web import WebApp
 from .config import Settings, settings_from
-from .gui import settle
+from .gui import editor_load, settle
 from .gui.permission import ask_permission
 from .gui.status import add_tools_menu_entry
 from .http.server import HttpServer, Limits, is_address_in_use
@@ -344,6 +344,8 @@ def run(module: str) -> AnkiConnectService:
     gui_hooks.main_window_did_init.append(_add_tools_menu_entry)
     # GUI actions answer once the web views ran what they were given (gui/settle.py)
     gui_hooks.webview_did_receive_js_message.append(settle.on_js_message)
+    # an editor's reports of text older than the note the API loaded are dropped
+    gui_hooks.webview_did_receive_js_message.append(editor_load.on_js_message)
     mw.app.aboutToQuit.connect(service.stop)
 
     service.start()

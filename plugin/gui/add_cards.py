@@ -18,6 +18,7 @@ from anki.notes import Note
 from aqt.qt import sip
 
 from .dialogs import open_instance
+from .editor_load import load_note
 
 DIALOG_NAME = "AddCards"
 
@@ -74,8 +75,8 @@ def change_open_note(
 
 
 def redraw_note(window: Any) -> None:
-    """Show the window's (changed) note in its editor."""
-    window.editor.loadNote()
+    """Show the window's (changed) note in its editor; the editor keeps it."""
+    load_note(window.editor)
 
 
 def _select_deck(window: Any, deck_id: DeckId) -> None:

@@ -74,6 +74,16 @@ def on_js_message(handled: tuple[bool, Any], message: str, context: Any) -> tupl
     return (True, None)
 
 
+def when_web_ran(web: Any, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once ``web`` has run every script it was given so far.
+
+    One barrier, not sent again: for a page that is not reloaded (an editor's).
+    """
+    token = f"{next(_tokens)}"
+    _barriers[token] = callback
+    web.evalWithCallback(_BARRIER_JS % f'"{BRIDGE_PREFIX}{token}"', None)
+
+
 def live_webs(*webs: Any) -> list[Any]:
     """The web views among ``webs`` that still exist (closed windows drop theirs)."""
     return [web for web in webs if web is not None and not sip.isdeleted(web)]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .gui_support import error_of, ev
+from .gui_support import error_of, ev, wait_until
 from .harness import AnkiInstance
 
 pytestmark = pytest.mark.e2e
@@ -164,4 +164,45 @@ def test_in_process_calls_answer_at_once(anki: AnkiInstance, add_window: str) ->
         " mw.ankiconnect.invoke('guiDeckBrowser')]"
     )
     assert ev(anki, code) == [{"result": True, "error": None}, {"result": None, "error": None}]
+    assert ev(anki, WINDOW_NOTE)["fields"]["Back"] == "typed back in process"
+
+
+# The editor's page reports the Back field's old text, as its pending typing echo
+# does; the report reaches Python only after this main-thread code has run, so after
+# the in-process change: the race a real editor has. The probe message that follows
+# it records what the note holds once the report has been handled.
+STALE_REPORT_DURING_IN_PROCESS_CALL = """
+from aqt import gui_hooks
+w = aqt.dialogs._dialogs["AddCards"][1]
+seen = []
+def probe(handled, message, context):
+    if message != "setdata-test:probe":
+        return handled
+    seen.append(w.editor.note["Back"])
+    return (True, None)
+mw._setdata_probe = (probe, seen)
+gui_hooks.webview_did_receive_js_message.append(probe)
+w.editor.web.eval('pycmd("key:1:0:typed back"); pycmd("setdata-test:probe");')
+result = mw.ankiconnect.invoke(
+    "guiAddNoteSetData", {"note": {"fields": {"Back": " in process"}}, "append": True}
+)
+"""
+PROBE_SEEN = "result = list(mw._setdata_probe[1])"
+REMOVE_PROBE = """
+from aqt import gui_hooks
+probe, _seen = mw.__dict__.pop("_setdata_probe")
+gui_hooks.webview_did_receive_js_message.remove(probe)  # a no-op if it is not there
+"""
+
+
+def test_a_late_report_of_the_old_text_does_not_undo_an_in_process_change(
+    anki: AnkiInstance, add_window: str
+) -> None:
+    try:
+        reply = ev(anki, STALE_REPORT_DURING_IN_PROCESS_CALL)
+        assert reply == {"result": True, "error": None}
+        seen = wait_until(lambda: ev(anki, PROBE_SEEN), "the probe after the stale report")
+    finally:
+        ev(anki, REMOVE_PROBE)
+    assert seen == ["typed back in process"]
     assert ev(anki, WINDOW_NOTE)["fields"]["Back"] == "typed back in process"
