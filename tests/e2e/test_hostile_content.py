@@ -9,11 +9,9 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import stat
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from ..listener import LoopbackListener, loopback_listener
 from .harness import AnkiInstance
 from .support import anki_eval, http_request, json_body, wait_for
 
@@ -31,48 +30,10 @@ REPORT_TIMEOUT = 20.0  # QtWebEngine's first page load on a loaded 2-core machin
 REVIEW_ATTEMPTS = 3
 
 
-class Listener:
-    """An HTTP server on 127.0.0.1 the test owns: counts GETs, keeps POSTed bodies."""
-
-    def __init__(self) -> None:
-        self.hits: list[str] = []
-        self.posts: list[bytes] = []
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802  (http.server's name)
-                outer.hits.append(self.path)
-                self._answer(b"local service secret")
-
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                outer.posts.append(self.rfile.read(length))
-                self._answer(b"ok")
-
-            def _answer(self, body: bytes) -> None:
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Access-Control-Allow-Origin", "*")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def listener() -> Iterator[Listener]:
-    server = Listener()
-    yield server
-    server.close()
+def listener() -> Iterator[LoopbackListener]:
+    with loopback_listener(b"local service secret") as server:
+        yield server
 
 
 def with_origin(anki: AnkiInstance, origin: str | None, action: str, **params: Any) -> Any:
@@ -112,7 +73,7 @@ def _template_script(api_port: int, report_port: int, deck: str) -> str:
 </script>"""
 
 
-def _review_until_reported(anki: AnkiInstance, deck: str, listener: Listener) -> None:
+def _review_until_reported(anki: AnkiInstance, deck: str, listener: LoopbackListener) -> None:
     """Open the reviewer on ``deck`` until the card's script has reported.
 
     On a loaded machine Anki's reviewer page now and then runs its first
@@ -132,7 +93,7 @@ def _review_until_reported(anki: AnkiInstance, deck: str, listener: Listener) ->
 
 
 def test_card_template_in_the_reviewer_may_read_but_not_write(
-    anki_factory: Any, listener: Listener
+    anki_factory: Any, listener: LoopbackListener
 ) -> None:
     anki: AnkiInstance = anki_factory()
     tag = uuid.uuid4().hex[:8]
@@ -175,7 +136,7 @@ def test_card_template_in_the_reviewer_may_read_but_not_write(
 
 
 def test_url_media_from_an_extension_never_reaches_a_loopback_service(
-    anki: AnkiInstance, listener: Listener
+    anki: AnkiInstance, listener: LoopbackListener
 ) -> None:
     name = f"ssrf{uuid.uuid4().hex[:8]}.txt"
     for host in ("127.0.0.1", "localhost", "[::ffff:127.0.0.1]"):
@@ -196,7 +157,7 @@ def test_url_media_from_an_extension_never_reaches_a_loopback_service(
 
 
 def test_note_media_url_from_an_extension_is_refused_too(
-    anki: AnkiInstance, listener: Listener
+    anki: AnkiInstance, listener: LoopbackListener
 ) -> None:
     front = f"ssrf-note-{uuid.uuid4().hex[:8]}"
     note = {

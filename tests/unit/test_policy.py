@@ -37,6 +37,7 @@ from plugin.api.web import WebApp, _effect_of
 from plugin.config import Settings, settings_from
 from plugin.media.download import download
 from plugin.media.public_http import AddressRefused, connect_public
+from tests.listener import LoopbackListener, loopback_listener
 
 ANKI_PORT = 40123  # stands for the port Anki's media server reports
 ANKI_PAGE = f"http://127.0.0.1:{ANKI_PORT}"
@@ -234,49 +235,20 @@ def test_url_guard_applies_to_callers_with_an_origin_unless_widened() -> None:
     assert not url_guard_applies(widened, Caller(origin=EXTENSION))
 
 
-class _Listener:
-    """A real HTTP server on 127.0.0.1 that counts the requests it gets."""
-
-    def __init__(self) -> None:
-        hits: list[str] = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802  (http.server's name)
-                hits.append(self.path)
-                body = b"local secret"
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.hits = hits
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def listener() -> Iterator[_Listener]:
-    server = _Listener()
-    yield server
-    server.close()
+def listener() -> Iterator[LoopbackListener]:
+    with loopback_listener() as server:
+        yield server
 
 
-def test_connect_public_refuses_loopback_after_resolving(listener: _Listener) -> None:
+def test_connect_public_refuses_loopback_after_resolving(listener: LoopbackListener) -> None:
     for host in ("127.0.0.1", "localhost"):
         with pytest.raises(AddressRefused, match="mediaUrlAllowPrivateFromWeb"):
             connect_public((host, listener.port), 5)
     assert listener.hits == []
 
 
-def test_download_for_a_web_origin_never_reaches_the_listener(listener: _Listener) -> None:
+def test_download_for_a_web_origin_never_reaches_the_listener(listener: LoopbackListener) -> None:
     settings = Settings()
     for host in ("127.0.0.1", "localhost", "[::ffff:127.0.0.1]", "2130706433"):
         url = f"http://{host}:{listener.port}/secret"
@@ -289,7 +261,7 @@ def test_download_for_a_web_origin_never_reaches_the_listener(listener: _Listene
     assert listener.hits == ["/ok"]
 
 
-def test_redirect_to_loopback_is_refused_for_a_web_origin(listener: _Listener) -> None:
+def test_redirect_to_loopback_is_refused_for_a_web_origin(listener: LoopbackListener) -> None:
     """A redirect opens a new connection: it is checked like the first."""
     target = f"http://127.0.0.1:{listener.port}/after-redirect"
 
@@ -446,7 +418,7 @@ def test_media_path_from_a_web_origin_follows_allow_file_paths_from_web(
 
 
 def test_through_a_proxy_public_targets_go_and_private_ones_are_refused(
-    listener: _Listener, monkeypatch: pytest.MonkeyPatch
+    listener: LoopbackListener, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With http_proxy set, the proxy connects: the target name is checked before."""
     for name in ("no_proxy", "NO_PROXY", "HTTP_PROXY"):
