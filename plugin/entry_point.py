@@ -207,6 +207,7 @@ class AnkiConnectService:
             self.queue.submit_main(lambda reply: dispatch.run(envelope, ctx, reply), finished)
         else:
             log = self._log_reply if self.api_log is not None else None
+            ctx.reply_is_json = True  # encode_reply below is the result's only reader
             # The reply is encoded (and logged) on the worker too, in slices that let the
             # main thread run in between: a 50 MB cardsInfo reply would otherwise freeze Anki.
             self.queue.submit_background(

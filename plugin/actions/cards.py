@@ -18,6 +18,7 @@ from anki.errors import NotFoundError
 from ..api.context import ActionContext
 from ..api.errors import ActionError, card_not_found
 from ..api.registry import action
+from ..api.reply_json import JsonArray
 from ..collection.db import distinct_ids
 from .cards_info import CardInfo, CardInfoBuilder
 from .cards_lookup import (
@@ -287,7 +288,7 @@ def cardsModTime(ctx: ActionContext, cards: list[int]) -> list[dict[str, int]]:
 
 
 @action("cards")
-def cardsInfo(ctx: ActionContext, cards: list[int]) -> list[CardInfo]:
+def cardsInfo(ctx: ActionContext, cards: list[int]) -> JsonArray[CardInfo] | list[CardInfo]:
     """Everything about each card, aligned with the input; unknown ids give `{}`.
 
     Keys: cardId, fields ({name: {value, order}}), fieldOrder (the card's
@@ -295,7 +296,9 @@ def cardsInfo(ctx: ActionContext, cards: list[int]) -> list[CardInfo]:
     note type's `<style>`), modelName, ord, deckName, css, factor, interval,
     note, type, queue, due, reps, lapses, left, mod, nextReviews (the labels of
     the Again/Hard/Good/Easy buttons) and flags."""
-    return CardInfoBuilder(ctx.col).infos(card_ids(cards))
+    builder = CardInfoBuilder(ctx.col)
+    ids = card_ids(cards)
+    return builder.encoded(ids) if ctx.reply_is_json else builder.infos(ids)
 
 
 # --- scheduling ------------------------------------------------------------------------

@@ -80,6 +80,9 @@ class ActionContext:
     # Answers worked out ahead for a run of like items of a `multi` (see
     # dispatch.batcher), by action name; an action finds its answer here or works.
     prefetched: dict[str, Any] = field(default_factory=dict)
+    # The result only goes into an HTTP reply body, encoded on the worker: an action
+    # may return it encoded ahead (reply_json.JsonArray) instead of as objects.
+    reply_is_json: bool = False
 
     def latest_settings(self) -> Settings:
         return self.current_settings() if self.current_settings is not None else self.settings

@@ -14,6 +14,8 @@ import os
 import threading
 from typing import Any, TextIO
 
+from .reply_json import JsonArray
+
 REDACTED = "REDACTED"
 MAX_MULTI_DEPTH = 64
 
@@ -60,7 +62,7 @@ class ApiLog:
         if kind == "request":
             payload = redact_keys(payload)
         try:
-            text = json.dumps(payload, indent=4, sort_keys=True, default=repr)
+            text = json.dumps(payload, indent=4, sort_keys=True, default=_loggable)
         except (TypeError, ValueError, RecursionError):
             text = repr(payload)
         try:
@@ -77,3 +79,8 @@ class ApiLog:
             if self._file is not None:
                 self._file.close()
                 self._file = None
+
+
+def _loggable(value: Any) -> Any:
+    """A result encoded ahead is logged as its items; other odd objects as their repr."""
+    return value.decoded() if isinstance(value, JsonArray) else repr(value)

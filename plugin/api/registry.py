@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from .effects import Effect, effect_of
+from .reply_json import JsonArray
 
 CATEGORIES = ("cards", "decks", "gui", "media", "misc", "models", "notes", "stats")
 
@@ -206,6 +207,8 @@ def schema_of(tp: Any) -> JsonSchema:
     args = get_args(tp)
     if origin is not None and getattr(origin, "__name__", "") == "Deferred":
         return schema_of(args[0])  # an action answering later: schema of its value
+    if origin is JsonArray:
+        return schema_of(list[args[0]])  # type: ignore[valid-type]  # a list encoded ahead
     if origin in (Union, types.UnionType):
         options: list[JsonSchema] = []
         for arg in args:

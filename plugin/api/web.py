@@ -25,7 +25,7 @@ from .effects import Effect
 from .json_body import LARGE_BODY, parse_body
 from .log import ApiLog
 from .registry import HIDDEN, REGISTRY
-from .reply_json import EncodedReply
+from .reply_json import EncodedReply, plain_json
 from .security import (
     OriginDecision,
     decide_origin,
@@ -79,7 +79,7 @@ def json_headers(cors_origin: str, length: int) -> list[tuple[str, str]]:
 
 
 def json_response(cors_origin: str, payload: Any, status: int = 200) -> HttpResponse:
-    body = json.dumps(payload).encode("ascii")
+    body = json.dumps(payload, default=plain_json).encode("ascii")
     return HttpResponse(status, json_headers(cors_origin, len(body)), body)
 
 

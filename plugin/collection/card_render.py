@@ -10,10 +10,12 @@ holds a LaTeX tag.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import TYPE_CHECKING, Any
 
 from anki import hooks, latex
+from anki.card_rendering_pb2 import RenderCardResponse, RenderExistingCardRequest
 from anki.template import (
     TemplateRenderContext,
     TemplateRenderOutput,
@@ -56,9 +58,9 @@ def hooks_may_change() -> bool:
     return _hooks_may_change()
 
 
-def render_texts(col: Collection, card_id: int) -> tuple[str, str, str] | None:
-    """``(question_text, answer_text, css)`` of a card, or None where only a full
-    :func:`render_card` is exact.
+class TextRenderer:
+    """``(question_text, answer_text, css)`` of cards by id, or None where only a
+    full :func:`render_card` is exact; one per request and thread.
 
     The same steps as :func:`render_card` without building the card, its note or a
     render context: Anki's renderer loads both itself from the id. None (take the
@@ -66,28 +68,40 @@ def render_texts(col: Collection, card_id: int) -> tuple[str, str, str] | None:
     context), a card holding LaTeX, or when an add-on's render hook is registered
     (the caller checks :func:`hooks_may_change` once per request).
     """
-    try:
-        out = col._backend.render_existing_card(card_id=card_id, browser=False, partial_render=True)
-    except Exception:
-        return None
-    question = _filterless_text(out.question_nodes, front_side=None)
-    if question is None:
-        return None
-    question = _av_text(col, question, question_side=True)
-    answer = _filterless_text(out.answer_nodes, front_side=question)
-    if answer is None:
-        return None
-    answer = _av_text(col, answer, question_side=False)
-    if _has_latex_text(question, answer):
-        return None
-    return question, answer, out.css
+
+    def __init__(self, col: Collection) -> None:
+        self.col = col
+        # cardsInfo makes 20,000 of these calls in a row: the _raw call and one reused
+        # request message skip building the generated wrapper's objects every time
+        self._request = RenderExistingCardRequest(browser=False, partial_render=True)
+        self._render = col._backend.render_existing_card_raw
+
+    def texts(self, card_id: int) -> tuple[str, str, str] | None:
+        self._request.card_id = card_id
+        try:
+            out = RenderCardResponse.FromString(self._render(self._request.SerializeToString()))
+        except Exception:
+            return None
+        question = _filterless_text(out.question_nodes, front_side=None)
+        if question is None:
+            return None
+        question = _av_text(self.col, question, question_side=True)
+        answer = _filterless_text(out.answer_nodes, front_side=question)
+        if answer is None:
+            return None
+        answer = _av_text(self.col, answer, question_side=False)
+        if _has_latex_text(question, answer):
+            return None
+        return question, answer, out.css
 
 
 def _filterless_text(nodes: Any, front_side: str | None) -> str | None:
     """``apply_custom_filters`` for nodes without filters; None if any has one."""
+    if len(nodes) == 1 and nodes[0].HasField("text"):
+        return str(nodes[0].text)  # most sides: the whole text rendered by Anki
     parts: list[str] = []
     for node in nodes:
-        if node.WhichOneof("value") == "text":
+        if node.HasField("text"):
             parts.append(node.text)
             continue
         replacement = node.replacement
@@ -100,10 +114,28 @@ def _filterless_text(nodes: Any, front_side: str | None) -> str | None:
     return "".join(parts)
 
 
+# Anki's tag extraction replaces each [sound:NAME] (lower case, NAME one or more
+# characters up to the next "]") with [anki:play:q:N] or [anki:play:a:N], counting
+# from 0, and leaves every other text as it is. Texts holding any "[anki:" (a TTS tag,
+# or the question's own play tags inside {{FrontSide}}) are left to Anki.
+_SOUND_TAG = re.compile(r"\[sound:[^\]]+\]")
+_ANKI_TAG = re.compile(r"\[anki:", re.IGNORECASE)
+
+
 def _av_text(col: Collection, text: str, *, question_side: bool) -> str:
     if _AV_MARKER.search(text) is None:
         return text
+    if _ANKI_TAG.search(text) is None:
+        return sound_tags_replaced(text, question_side=question_side)
     return str(col._backend.extract_av_tags(text=text, question_side=question_side).text)
+
+
+def sound_tags_replaced(text: str, *, question_side: bool) -> str:
+    """What Anki's ``extract_av_tags`` gives for a text without ``[anki:`` tags (a
+    round trip per card saved; tests compare the two on generated texts)."""
+    side = "q" if question_side else "a"
+    numbers = itertools.count()
+    return _SOUND_TAG.sub(lambda _match: f"[anki:play:{side}:{next(numbers)}]", text)
 
 
 def _has_latex(output: TemplateRenderOutput) -> bool:

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from .conftest import AnkiFactory
+from .support import anki_eval
 
 EXTENSION = {"Origin": "chrome-extension://likgccmbimhjbgkjambclfkhldnlhbnn"}
 
@@ -40,9 +41,20 @@ def test_big_reply_arrives_whole_and_as_json_dumps_writes_it(anki_factory: AnkiF
     assert [info["noteId"] for info in infos] == ids
     assert infos[7]["fields"]["Front"]["value"] == 'front 猫 7 "quoted"'
     cards = anki.invoke("findCards", query="deck:Big")
-    card_body = post(anki, {"action": "cardsInfo", "version": 6, "params": {"cards": cards}})
+    asked = [*cards, 1, cards[3]]  # an unknown id and a repeated one
+    card_body = post(anki, {"action": "cardsInfo", "version": 6, "params": {"cards": asked}})
     assert card_body == json.dumps(json.loads(card_body)).encode("ascii")
-    assert len(json.loads(card_body)["result"]) == 1500
+    # encoded ahead over HTTP (JsonArray), as objects in-process: the same entries
+    in_process = anki_eval(anki, f"result = mw.ankiconnect.call('cardsInfo', cards={asked!r})")
+    assert card_body == json.dumps({"result": in_process, "error": None}).encode("ascii")
+    assert len(in_process) == 1502 and in_process[-2] == {} and in_process[-1] == in_process[3]
+    # inside a multi, and as the bare result of version 4
+    item = {"action": "cardsInfo", "params": {"cards": cards[:5]}}
+    multi = post(anki, {"action": "multi", "version": 6, "params": {"actions": [item, item]}})
+    # (items without a version answer bare results)
+    assert json.loads(multi) == {"result": [in_process[:5], in_process[:5]], "error": None}
+    bare = post(anki, {"action": "cardsInfo", "version": 4, "params": {"cards": cards[:5]}})
+    assert bare == json.dumps(in_process[:5]).encode("ascii")
 
 
 def test_yomitan_multi_equals_lookups_one_by_one(anki_factory: AnkiFactory) -> None:

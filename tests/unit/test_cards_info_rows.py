@@ -64,12 +64,14 @@ def test_rows_give_the_entries_objects_give(col: Collection) -> None:
 def test_fast_path_used_for_plain_cards_and_not_for_latex(col: Collection) -> None:
     ids = varied_collection(col)
     builder = CardInfoBuilder(col)
-    rows = card_columns(col, CARD_COLUMNS, ids)
-    builder._load_note_rows(row[0] for row in rows.values())
-    fast = {card_id: builder._info_from_row(card_id, rows[card_id]) for card_id in ids}
+    rows = builder._rows(ids)
+    fast = {card_id: builder._entry_text(rows[card_id]) for card_id in ids}
     latex = ids[-2]
     assert fast[latex] is None
     assert sum(entry is not None for entry in fast.values()) == len(ids) - 1
+    objects = by_objects(col, ids)
+    expected = {card_id: json.dumps(entry) for card_id, entry in zip(ids, objects, strict=True)}
+    assert all(text == expected[card_id] for card_id, text in fast.items() if text is not None)
 
 
 def test_custom_filters_and_add_on_hooks_take_the_object_path(col: Collection) -> None:
@@ -121,3 +123,41 @@ def test_reply_json_is_json_dumps(col: Collection) -> None:
     ids = varied_collection(col)
     reply = {"result": CardInfoBuilder(col).infos([*ids, 1, ids[0]]), "error": None}
     assert b"".join(encode_slices(reply)) == json.dumps(reply).encode("ascii")
+
+
+def test_entries_written_as_text_are_json_dumps_of_the_objects(col: Collection) -> None:
+    # field and note type names that need escaping (and a % the format must keep)
+    odd = col.models.new('Odd "%s" 100% 猫')
+    for name in ("Front 'q' <i>", "50% x", "猫\\"):
+        col.models.add_field(odd, col.models.new_field(name))
+    template = col.models.new_template("Card 1")
+    template["qfmt"] = "{{Front 'q' <i>}} {{50% x}}"
+    template["afmt"] = "{{FrontSide}}<hr id=answer>{{猫\\}}"
+    col.models.add_template(odd, template)
+    col.models.add(odd)
+    ids = varied_collection(col)
+    ids += add(col, odd["name"], **{"Front 'q' <i>": "%d %s \u2028", "50% x": "{}", "猫\\": "😀"})
+    asked = [*ids, 1, ids[0], ids[-1], ids[0]]  # unknown and repeated ids
+    expected = json.dumps(by_objects_or_empty(col, asked)).encode("ascii")
+    assert b"".join(CardInfoBuilder(col).encoded(asked).slices) == expected
+    assert CardInfoBuilder(col).infos(asked) == json.loads(expected)
+
+
+def test_a_note_with_the_wrong_field_count_is_left_to_anki(col: Collection) -> None:
+    ids = add(col, "Basic", Front="f", Back="b")
+    note_of_card = "(select nid from cards where id = ?)"
+    col.db.execute(f"update notes set flds = 'only one' where id = {note_of_card}", ids[0])
+    builder = CardInfoBuilder(col)
+    assert builder._entry_text(builder._rows(ids)[ids[0]]) is None
+    # Anki's note keeps the one value: the entry fails as the object path (and the
+    # original, which indexes the note's fields the same way) fails
+    with pytest.raises(IndexError):
+        by_objects(col, ids)
+    with pytest.raises(IndexError):
+        builder.infos(ids)
+
+
+def by_objects_or_empty(col: Collection, ids: list[int]) -> list[Any]:
+    known = set(col.db.list("select id from cards"))
+    builder = CardInfoBuilder(col)
+    return [builder.info(col.get_card(i)) if i in known else {} for i in ids]  # type: ignore[arg-type]

@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from plugin.api.reply_json import BATCH, SLICE_BYTES, encode_reply, encode_slices
+from plugin.api.reply_json import (
+    BATCH,
+    SLICE_BYTES,
+    JsonArray,
+    JsonArrayWriter,
+    encode_reply,
+    encode_slices,
+    plain_json,
+)
 from plugin.http.response import JOIN_BELOW, HttpResponse
 
 CARD = {
@@ -99,3 +107,55 @@ def test_encoding_releases_the_reply_s_own_big_lists_but_not_shared_ones() -> No
     reply = {"result": shared, "error": None}
     encode_reply(reply)
     assert len(shared) == 3 * BATCH  # someone else holds it: left alone
+
+
+def written(items: list[Any]) -> JsonArray[Any]:
+    writer = JsonArrayWriter()
+    for start in range(0, len(items), 7):  # both ways of adding, as cardsInfo does
+        if start % 2:
+            writer.extend([json.dumps(item) for item in items[start : start + 7]])
+        else:
+            for item in items[start : start + 7]:
+                writer.add(json.dumps(item))
+    return writer.finish()
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 8, 3 * BATCH])
+def test_an_array_written_ahead_is_json_dumps_of_its_items(count: int) -> None:
+    items = [dict(CARD, cardId=i) for i in range(count)]
+    array = written(items)
+    assert b"".join(array.slices) == json.dumps(items).encode("ascii")
+    assert array.decoded() == items
+
+
+def test_an_array_written_ahead_comes_in_slices_and_passes_through_replies() -> None:
+    big = "x" * 4096
+    items = [{"id": i, "text": big} for i in range(2 * SLICE_BYTES // 4096)]
+    array = written(items)
+    assert len(array.slices) >= 2
+    assert all(len(part) < SLICE_BYTES + 2 * 4096 for part in array.slices)
+    reply = {"result": [{"result": array, "error": None}, array, [1]], "error": None}
+    plain = {"result": [{"result": items, "error": None}, items, [1]], "error": None}
+    expected = json.dumps(plain).encode("ascii")
+    assert b"".join(encode_slices(reply)) == expected
+    encoded = encode_reply(reply)
+    assert encoded.body is not None and b"".join(encoded.body) == expected
+    # its slices are sent as they are, not copied into new ones
+    assert any(part is array.slices[0] for part in encoded.body)
+    # where it is nested deeper than the walk goes, json.dumps decodes it
+    deep = [[[[[array]]]]]
+    assert b"".join(encode_slices(deep)) == json.dumps([[[[[items]]]]]).encode("ascii")
+    assert json.dumps(deep, default=plain_json) == json.dumps([[[[[items]]]]])
+    with pytest.raises(TypeError, match="Object of type object is not JSON serializable"):
+        json.dumps([object()], default=plain_json)
+
+
+def test_the_api_log_writes_an_array_written_ahead_as_its_items(tmp_path: Any) -> None:
+    from plugin.api.log import ApiLog
+
+    path = tmp_path / "api.log"
+    log = ApiLog(str(path))
+    log.write("reply", {"result": written([{"a": 1}, {"b": [2]}]), "error": None})
+    log.close()
+    text = path.read_text(encoding="utf-8")
+    assert json.loads(text.split("\n", 1)[1]) == {"result": [{"a": 1}, {"b": [2]}], "error": None}
