@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from json.encoder import encode_basestring_ascii  # the escaping json.dumps does
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from anki.cards_pb2 import CardId as CardIdMessage
@@ -28,6 +27,7 @@ from anki.utils import ids2str
 
 from ..api.reply_json import JsonArray, JsonArrayWriter
 from ..collection.db import chunks, database, distinct_ids
+from .entry_json import FieldsJson, json_str
 
 if TYPE_CHECKING:
     from anki.cards import Card, CardId
@@ -113,30 +113,9 @@ class _NoteType:
         self.name: str = notetype["name"]
         self.css: str = notetype["css"]
         self.fields: list[tuple[str, int]] = [(f["name"], f["ord"]) for f in notetype["flds"]]
-        self.name_json = _json_str(self.name)
-        self.css_json = _json_str(self.css)
-        # `{"Front": {"value": %s, "order": 0}, …}`, filled in by one % operation
-        self._fields_format = (
-            "{"
-            + ", ".join(
-                f'{_json_str(name).replace("%", "%%")}: {{"value": %s, "order": {order}}}'
-                for name, order in self.fields
-            )
-            + "}"
-        )
-        self._orders = [order for _name, order in self.fields]
-        self._in_order = self._orders == list(range(len(self.fields)))
-
-    def fields_json(self, values: list[str]) -> str:
-        """The entry's `fields` object as JSON, from the note's field values."""
-        escaped = tuple(map(encode_basestring_ascii, values))
-        if not self._in_order:
-            escaped = tuple(escaped[order] for order in self._orders)
-        return self._fields_format % escaped
-
-
-def _json_str(text: str) -> str:
-    return str(encode_basestring_ascii(text))
+        self.name_json = json_str(self.name)
+        self.css_json = json_str(self.css)
+        self.fields_json = FieldsJson(self.fields)
 
 
 class CardInfoBuilder:
@@ -235,13 +214,13 @@ class CardInfoBuilder:
         question, answer, style = texts
         opening = self._style_openings.get(style)
         if opening is None:
-            opening = self._style_openings[style] = _json_str(f"<style>{style}</style>")[:-1]
+            opening = self._style_openings[style] = json_str(f"<style>{style}</style>")[:-1]
         # the keys in CardInfo's order, spelt as json.dumps spells them
         return (
-            f'{{"cardId": {card_id}, "fields": {notetype.fields_json(values)}, '
+            f'{{"cardId": {card_id}, "fields": {notetype.fields_json.text(values)}, '
             f'"fieldOrder": {ordinal}, '
-            f'"question": {opening}{_json_str(question)[1:]}, '
-            f'"answer": {opening}{_json_str(answer)[1:]}, '
+            f'"question": {opening}{json_str(question)[1:]}, '
+            f'"answer": {opening}{json_str(answer)[1:]}, '
             f'"modelName": {notetype.name_json}, "ord": {ordinal}, '
             f'"deckName": {self._deck_name_json(deck_id)}, "css": {notetype.css_json}, '
             f'"factor": {factor}, "interval": {ivl}, "note": {note_id}, "type": {kind}, '
@@ -308,7 +287,7 @@ class CardInfoBuilder:
     def _deck_name_json(self, deck_id: Any) -> str:
         text = self._deck_names_json.get(deck_id)
         if text is None:
-            text = self._deck_names_json[deck_id] = _json_str(self._deck_name(deck_id))
+            text = self._deck_names_json[deck_id] = json_str(self._deck_name(deck_id))
         return text
 
     def _next_reviews(self, card_id: int) -> list[str]:

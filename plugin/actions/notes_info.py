@@ -7,6 +7,7 @@ milliseconds instead of seconds. Deletions go through Anki's API.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -14,13 +15,16 @@ from ..api.context import ActionContext
 from ..api.dispatch import batcher
 from ..api.errors import ActionError
 from ..api.registry import action
-from ..collection.db import database
+from ..api.reply_json import JsonArray, JsonArrayWriter
+from ..collection.db import chunks, database
 from ..collection.find_batch import find_notes_many
+from .entry_json import FieldsJson, json_str
 
 if TYPE_CHECKING:
     from anki.collection import Collection
 
 FIELD_SEPARATOR = "\x1f"
+ROWS_CHUNK = 1000  # notes per query: their rows are all a chunk holds at once
 
 
 @action("notes")
@@ -47,7 +51,7 @@ def _find_notes_batch(ctx: ActionContext, params: list[Any]) -> None:
 @action("notes")
 def notesInfo(
     ctx: ActionContext, notes: list[int] | None = None, query: str | None = None
-) -> list[dict[str, Any]]:
+) -> JsonArray[dict[str, Any]] | list[dict[str, Any]]:
     """Fields, tags, note type, mod time and cards of each note, aligned with the input.
 
     Give note ids in `notes` or an Anki search in `query` (`query` wins when both
@@ -63,34 +67,68 @@ def notesInfo(
         raise ActionError('Must provide either "notes" or a "query"')
     if not note_ids:
         return []
-    profile = _profile_name(ctx, col)
-    rows = _note_rows(col, note_ids)
-    cards = _cards_by_note(col, rows.keys())
-    field_names = _field_names_by_model(col, {row[0] for row in rows.values()})
-    infos: list[dict[str, Any]] = []
-    for note_id in note_ids:
-        row = rows.get(note_id)
+    written = NotesInfoWriter(col, _profile_name(ctx, col)).entries(note_ids)
+    return written if ctx.reply_is_json else written.decoded()
+
+
+class NotesInfoWriter:
+    """Writes notesInfo entries as JSON text (reply_json.JsonArray), a thousand notes
+    at a time: 10,000 notes never exist as objects, only as their reply's bytes."""
+
+    def __init__(self, col: Collection, profile: str) -> None:
+        self.col = col
+        self.profile = profile
+        self._profile_json = json_str(profile)
+        self._models: dict[int, _ModelFields] = {}
+
+    def entries(self, note_ids: list[int]) -> JsonArray[dict[str, Any]]:
+        writer = JsonArrayWriter()
+        for chunk in chunks(note_ids, ROWS_CHUNK):
+            rows = _note_rows(self.col, chunk)
+            cards = _cards_by_note(self.col, rows.keys())
+            for model_id in {row[0] for row in rows.values()} - self._models.keys():
+                self._models[model_id] = _model_fields(self.col, model_id)
+            writer.extend([self._text(note_id, rows.get(note_id), cards) for note_id in chunk])
+        return writer.finish()
+
+    def _text(self, note_id: Any, row: _NoteRow | None, cards: dict[int, list[int]]) -> str:
         if row is None:
-            infos.append({})
-            continue
+            return "{}"  # unknown id
         model_id, mod, tags, flds = row
-        model_name, names = field_names[model_id]
+        model = self._models[model_id]
         values = flds.split(FIELD_SEPARATOR)
-        infos.append(
-            {
-                "noteId": note_id,
-                "profile": profile,
-                "tags": tags.split(),
-                "fields": {
-                    name: {"value": value, "order": order}
-                    for order, (name, value) in enumerate(zip(names, values, strict=False))
-                },
-                "modelName": model_name,
-                "mod": mod,
-                "cards": cards.get(note_id, []),
-            }
+        note_cards = cards.get(note_id, [])
+        if type(note_id) is not int or type(mod) is not int or len(values) != model.count:
+            # a float id (5.0 passes the integer schema), an odd row or a note with
+            # the wrong number of values: the object, as json.dumps writes it
+            return json.dumps(self._entry(note_id, model, mod, tags, values, note_cards))
+        return (
+            f'{{"noteId": {note_id}, "profile": {self._profile_json}, '
+            f'"tags": {json.dumps(tags.split())}, "fields": {model.fields.text(values)}, '
+            f'"modelName": {model.name_json}, "mod": {mod}, "cards": {json.dumps(note_cards)}}}'
         )
-    return infos
+
+    def _entry(
+        self,
+        note_id: Any,
+        model: _ModelFields,
+        mod: Any,
+        tags: str,
+        values: list[str],
+        note_cards: list[int],
+    ) -> dict[str, Any]:
+        return {
+            "noteId": note_id,
+            "profile": self.profile,
+            "tags": tags.split(),
+            "fields": {
+                name: {"value": value, "order": order}
+                for order, (name, value) in enumerate(zip(model.names, values, strict=False))
+            },
+            "modelName": model.name,
+            "mod": mod,
+            "cards": note_cards,
+        }
 
 
 @action("notes")
@@ -130,7 +168,10 @@ def _profile_name(ctx: ActionContext, col: Collection) -> str:
     return os.path.basename(os.path.dirname(os.path.abspath(col.path)))
 
 
-def _note_rows(col: Collection, note_ids: list[int]) -> dict[int, tuple[int, int, str, str]]:
+_NoteRow = tuple[int, int, str, str]
+
+
+def _note_rows(col: Collection, note_ids: list[int]) -> dict[int, _NoteRow]:
     from anki.utils import ids2str
 
     return {
@@ -152,13 +193,20 @@ def _cards_by_note(col: Collection, note_ids: Any) -> dict[int, list[int]]:
     return cards
 
 
-def _field_names_by_model(col: Collection, model_ids: set[int]) -> dict[int, tuple[str, list[str]]]:
-    names: dict[int, tuple[str, list[str]]] = {}
-    for model_id in model_ids:
-        notetype = col.models.get(model_id)  # type: ignore[arg-type]
-        if notetype is None:  # a note whose type is gone; show what we can
-            names[model_id] = ("", [])
-            continue
-        fields = sorted(notetype["flds"], key=lambda field: field["ord"])
-        names[model_id] = (notetype["name"], [field["name"] for field in fields])
-    return names
+class _ModelFields:
+    """A note type's name and field names (in field order), and their JSON text."""
+
+    def __init__(self, name: str, names: list[str]) -> None:
+        self.name = name
+        self.names = names
+        self.count = len(names)
+        self.name_json = json_str(name)
+        self.fields = FieldsJson([(field, order) for order, field in enumerate(names)])
+
+
+def _model_fields(col: Collection, model_id: int) -> _ModelFields:
+    notetype = col.models.get(model_id)  # type: ignore[arg-type]
+    if notetype is None:  # a note whose type is gone; show what we can
+        return _ModelFields("", [])
+    fields = sorted(notetype["flds"], key=lambda field: field["ord"])
+    return _ModelFields(notetype["name"], [field["name"] for field in fields])

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from types import SimpleNamespace
 from typing import Any
@@ -134,3 +135,58 @@ def test_trap_e12_remove_empty_notes_deletes_unused_note_types(api: Api, col: Co
     assert api("removeEmptyNotes") is None
     assert [nt.name for nt in col.models.all_names_and_ids()] == ["Basic"]
     assert col.note_count() == 1
+
+
+def reference_entry(col: Collection, note_id: int, profile: str) -> dict[str, Any]:
+    """The entry the spec describes, built from Anki's Note object."""
+    note = col.get_note(note_id)  # type: ignore[arg-type]
+    notetype = note.note_type()
+    assert notetype is not None
+    cards = sorted(note.cards(), key=lambda card: card.ord)
+    return {
+        "noteId": note_id,
+        "profile": profile,
+        "tags": note.tags,
+        "fields": {
+            field["name"]: {"value": note.fields[field["ord"]], "order": field["ord"]}
+            for field in notetype["flds"]
+        },
+        "modelName": notetype["name"],
+        "mod": note.mod,
+        "cards": [card.id for card in cards],
+    }
+
+
+def test_notes_info_written_as_text_is_json_dumps_of_the_entries(
+    api: Api, ctx: ActionContext, col: Collection
+) -> None:
+    from plugin.api.reply_json import JsonArray
+
+    odd = col.models.new('Odd "%s" 100% 猫')
+    for name in ("Front 'q' <i>", "50% x", "猫\\"):
+        col.models.add_field(odd, col.models.new_field(name))
+    template = col.models.new_template("Card 1")
+    template["qfmt"], template["afmt"] = "{{Front 'q' <i>}}", "{{50% x}}"
+    col.models.add_template(odd, template)
+    col.models.add(odd)
+    note = col.new_note(col.models.by_name(odd["name"]))  # type: ignore[arg-type]
+    note.fields = ["%d %s \u2028", "{}", "😀"]
+    note.tags = ["tag1", "猫"]
+    col.add_note(note, col.decks.id("Default"))  # type: ignore[arg-type]
+    ids = [add(api, f'front {i} "q"', "Basic (and reversed card)") for i in range(3)]
+    ids.append(int(note.id))
+    asked: list[Any] = [*ids, 1, ids[0]]
+    profile = api("notesInfo", notes=[ids[0]])[0]["profile"]
+    expected = [reference_entry(col, i, profile) if i != 1 else {} for i in asked]
+    assert api("notesInfo", notes=asked) == expected
+    ctx.reply_is_json = True
+    written = api("notesInfo", notes=asked)
+    assert isinstance(written, JsonArray)
+    assert b"".join(written.slices) == json.dumps(expected).encode("ascii")
+    # a float id and a note with the wrong number of values take the object path
+    col.db.execute("update notes set flds = 'one' where id = ?", ids[1])
+    written = api("notesInfo", notes=[float(ids[0]), ids[1]])
+    entries = json.loads(b"".join(written.slices))
+    assert entries[0]["noteId"] == float(ids[0]) and entries[0]["fields"] == expected[0]["fields"]
+    assert entries[1]["fields"] == {"Front": {"value": "one", "order": 0}}
+    assert b"".join(written.slices) == json.dumps(entries).encode("ascii")
