@@ -245,6 +245,9 @@ class LargeBench:
                 with RssSampler(anki.process.pid) as sampler:
                     client.call(action, params)
                 self.bench.record(self.label(f"peak RSS during {name} MiB"), sampler.peak / 2**20)
+                # what the request itself adds (Anki's idle RSS varies from boot to boot)
+                growth = (sampler.peak - idle.peak) / 2**20
+                self.bench.record(self.label(f"RSS growth during {name} MiB"), growth)
             finally:
                 anki.stop()
 

@@ -66,8 +66,11 @@ class RequestParser:
 
     @property
     def expects_continue(self) -> bool:
+        # RFC 9110 §10.1.1: an HTTP/1.0 request's 100-continue expectation is ignored
+        # (1.0 has no interim responses: the client would take it for the reply).
         return (
             self._head is not None
+            and self._head.http_version != "HTTP/1.0"
             and self._head.headers.get("expect", "").lower() == "100-continue"
         )
 

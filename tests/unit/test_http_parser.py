@@ -142,6 +142,13 @@ def test_awaiting_body_and_expects_continue() -> None:
     assert not p.awaiting_body and not p.expects_continue
 
 
+def test_an_http_1_0_expectation_of_continue_is_ignored() -> None:
+    p = parser()
+    p.feed(b"POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n")
+    assert p.next_request() is None
+    assert p.awaiting_body and not p.expects_continue
+
+
 def test_no_expect_header_means_no_continue() -> None:
     p = parser()
     p.feed(b"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\n")

@@ -228,6 +228,21 @@ def test_expect_100_continue(srv: Running) -> None:
         )
 
 
+def test_no_continue_for_an_http_1_0_client(srv: Running) -> None:
+    """RFC 9110 §10.1.1: HTTP/1.0 has no interim responses; the expectation is ignored."""
+    with srv.connect() as sock:
+        head = f"POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: {len(VERSION_BODY)}\r\n\r\n"
+        sock.sendall(head.encode())
+        sock.settimeout(0.3)
+        with pytest.raises(TimeoutError):
+            sock.recv(1)  # nothing comes before the body
+        sock.settimeout(5)
+        sock.sendall(VERSION_BODY)
+        reply = read_all(sock)
+        assert reply.startswith(b"HTTP/1.1 200 OK\r\n") and reply.endswith(VERSION_REPLY)
+        assert b"100 Continue" not in reply
+
+
 def test_no_continue_when_body_already_sent(srv: Running) -> None:
     raw = post(VERSION_BODY, "Expect: 100-continue")
     reply = roundtrip(srv, raw)
