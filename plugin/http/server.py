@@ -46,6 +46,11 @@ MAX_READ_PER_EVENT = 4 * 1024 * 1024  # fairness: one fast uploader cannot starv
 MAX_WRITE_PER_EVENT = 4 * 1024 * 1024
 MAX_ACCEPTS_PER_EVENT = 512
 TIMER_SLACK = 0.005  # seconds: a timer that fires this early still counts as due
+# Out of file descriptors or kernel memory, accept() fails while the connection waits
+# in the queue and the listener stays readable: retrying at once would spin the loop.
+# Accepting pauses this long instead (connections wait in the backlog meanwhile).
+ACCEPT_PAUSE = 0.1
+_OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 
 
 class EventLoop(Protocol):
@@ -125,7 +130,8 @@ class HttpServer:
         self.clock = clock
         self.listeners: list[_Listener] = []
         self.connections: set[_Connection] = set()
-        self._timer_armed = False
+        self._timer_due: float | None = None  # when the one time-out timer fires
+        self._accept_paused_until: float | None = None
 
     # --- listening --------------------------------------------------------------
 
@@ -164,8 +170,9 @@ class HttpServer:
             self.loop.forget(listener.sock)
             listener.sock.close()
         self.listeners.clear()
-        self.loop.call_later(None, self._expire)
-        self._timer_armed = False
+        self.loop.call_later(None, self._on_timer)
+        self._timer_due = None
+        self._accept_paused_until = None
 
     # --- readiness callbacks ----------------------------------------------------
 
@@ -173,7 +180,9 @@ class HttpServer:
         for _ in range(MAX_ACCEPTS_PER_EVENT):
             try:
                 sock, address = listener.sock.accept()
-            except OSError:  # BlockingIOError: none left; others: that client is gone
+            except OSError as error:  # BlockingIOError: none left; most others: that
+                if error.errno in _OUT_OF_RESOURCES:  # client is gone
+                    self._pause_accepting()
                 return
             if len(self.connections) >= self.limits.max_connections:
                 self._drop_oldest_idle()
@@ -359,15 +368,21 @@ class HttpServer:
     def _arm_timer(self) -> None:
         # Every deadline is last activity + the same time-out, and activity only moves
         # forward, so a timer armed now fires no later than any deadline set after it.
-        if not self._timer_armed:
-            self._timer_armed = True
-            self.loop.call_later(self.limits.idle_timeout, self._expire)
+        if self._timer_due is None:
+            self._schedule(self.clock() + self.limits.idle_timeout)
 
-    def _expire(self) -> None:
-        """Close connections silent too long while no reply is owed; re-arm for the next."""
-        self._timer_armed = False
+    def _schedule(self, due: float) -> None:
+        """Have the one timer fire by ``due`` (it may fire earlier; it re-arms)."""
+        if self._timer_due is None or due < self._timer_due:
+            self._timer_due = due
+            self.loop.call_later(max(0.0, due - self.clock()), self._on_timer)
+
+    def _on_timer(self) -> None:
+        """Resume a paused accept, close connections silent too long while no reply is
+        owed, and re-arm for whatever is due next."""
+        self._timer_due = None
         now = self.clock()
-        next_due: float | None = None
+        next_due = self._resume_accepting_if_due(now)
         for connection in list(self.connections):
             if connection.in_flight is not None:
                 continue  # the application is working on it: never timed out
@@ -377,8 +392,26 @@ class HttpServer:
             elif next_due is None or due < next_due:
                 next_due = due
         if next_due is not None:
-            self._timer_armed = True
-            self.loop.call_later(next_due - now, self._expire)
+            self._schedule(next_due)
+
+    def _pause_accepting(self) -> None:
+        if self._accept_paused_until is not None:
+            return
+        for listener in self.listeners:
+            self.loop.want(listener.sock, read=False, write=False)
+        self._accept_paused_until = self.clock() + ACCEPT_PAUSE
+        self._schedule(self._accept_paused_until)
+
+    def _resume_accepting_if_due(self, now: float) -> float | None:
+        """Listen again once the pause is over; otherwise when it will be."""
+        if self._accept_paused_until is None:
+            return None
+        if self._accept_paused_until > now + TIMER_SLACK:
+            return self._accept_paused_until
+        self._accept_paused_until = None
+        for listener in self.listeners:
+            self.loop.want(listener.sock, read=True, write=False)
+        return None
 
     def _drop_oldest_idle(self) -> None:
         idle = [c for c in self.connections if c.in_flight is None and not c.outbox]

@@ -7,7 +7,9 @@ Connection reuse and time-outs are in ``test_server_persistence.py``.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import random
 import resource
 import socket
@@ -627,3 +629,31 @@ def test_forbidden_reply_closes_even_with_keep_alive(srv: Running) -> None:
     assert status == b"HTTP/1.1 403 Forbidden" and body == b""
     assert "Content-Length" not in headers
     assert headers["Connection"] == "close"
+
+
+def test_out_of_file_descriptors_pauses_accepting_instead_of_spinning(srv: Running) -> None:
+    """accept() failing with EMFILE leaves connections queued and the listener
+    readable; the server waits ACCEPT_PAUSE between tries (no busy loop), and serves
+    again once descriptors are free."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    clients: list[socket.socket] = []
+    try:
+        open_now = len(os.listdir("/proc/self/fd"))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (open_now + 40, hard))
+        while True:  # each connection takes two descriptors of this one process
+            try:
+                clients.append(srv.connect())
+            except OSError as error:
+                assert error.errno == errno.EMFILE
+                break
+        time.sleep(0.2)
+        started = resource.getrusage(resource.RUSAGE_SELF)
+        time.sleep(0.5)
+        ended = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (ended.ru_utime - started.ru_utime) + (ended.ru_stime - started.ru_stime)
+        assert cpu < 0.2, f"the server spun: {cpu:.2f} s of CPU in 0.5 s"
+    finally:
+        for client in clients:
+            client.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert roundtrip(srv, post(VERSION_BODY)).endswith(VERSION_REPLY)
