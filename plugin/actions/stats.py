@@ -10,13 +10,14 @@ for; that is the original's behaviour (spec §E.12) and is kept on purpose.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypedDict, cast
+from typing import TypedDict
 
 from anki.utils import ids2str
 
 from ..api.context import ActionContext
 from ..api.registry import action
 from ..collection.db import chunks, database
+from ..collection.deck_reviews import deck_reviews
 from ..collection.review_days import reviews_by_day
 from . import stats_insert  # noqa: F401  (registers insertReviews)
 from .decks import deck_id_creating
@@ -24,7 +25,6 @@ from .decks import deck_id_creating
 SECONDS_PER_DAY = 86_400
 DEFAULT_ROLLOVER_HOUR = 4
 REVIEWS_CHUNK = 5000
-REVLOG_COLUMNS = "id, cid, usn, ease, ivl, lastIvl, factor, time, type"
 
 
 class Review(TypedDict):
@@ -84,14 +84,7 @@ def cardReviews(ctx: ActionContext, deck: str, startID: int) -> list[list[int]]:
     one count (subdecks excluded). An unknown deck is created.
     """
     col = ctx.col
-    deck_id = deck_id_creating(col, deck)
-    rows = database(col).all(
-        f"select {REVLOG_COLUMNS} from revlog where id > ?"
-        " and cid in (select id from cards where did = ?) order by id",
-        startID,
-        deck_id,
-    )
-    return cast("list[list[int]]", rows)  # the database's rows are lists already
+    return deck_reviews(col, deck_id_creating(col, deck), startID)
 
 
 @action("stats")
