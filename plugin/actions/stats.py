@@ -9,7 +9,6 @@ for; that is the original's behaviour (spec §E.12) and is kept on purpose.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TypedDict
 
 from anki.utils import ids2str
@@ -111,26 +110,27 @@ def getReviewsOfCards(ctx: ActionContext, cards: list[int | str]) -> dict[str, l
     """
     col = ctx.col
     history: dict[str, list[Review]] = {str(card_id): [] for card_id in cards}
-    numeric = [card_id for card_id in dict.fromkeys(cards) if isinstance(card_id, int)]
+    # type(), not isinstance: the dispatcher refuses bools, and True must never stand
+    # for card 1 (its reviews would go to a key "True" that is not there)
+    numeric = [card_id for card_id in dict.fromkeys(cards) if type(card_id) is int]
     # ids2str: ints only, so 5,000 ids a statement need no bound parameters
     for chunk in chunks(numeric, REVIEWS_CHUNK):
-        for card_id, *row in database(col).all(
+        rows = database(col).all(
             "select cid, id, usn, ease, ivl, lastIvl, factor, time, type from revlog"
             f" where cid in {ids2str(chunk)} order by id"
-        ):
-            history[str(card_id)].append(_review_of_row(row))
+        )
+        # a dict display per row: a third faster than a helper call for 20,000 rows
+        for card_id, review_id, usn, ease, ivl, last_ivl, factor, taken, kind in rows:
+            history[str(card_id)].append(
+                {
+                    "id": review_id,
+                    "usn": usn,
+                    "ease": ease,
+                    "ivl": ivl,
+                    "lastIvl": last_ivl,
+                    "factor": factor,
+                    "time": taken,
+                    "type": kind,
+                }
+            )
     return history
-
-
-def _review_of_row(row: Sequence[int]) -> Review:
-    review_id, usn, ease, ivl, last_ivl, factor, taken, kind = row
-    return {
-        "id": review_id,
-        "usn": usn,
-        "ease": ease,
-        "ivl": ivl,
-        "lastIvl": last_ivl,
-        "factor": factor,
-        "time": taken,
-        "type": kind,
-    }
