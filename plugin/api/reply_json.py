@@ -22,6 +22,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Generic, TypeVar
 
 from . import orjson_text
@@ -269,11 +270,6 @@ def _member(key: Any, item: Any, depth: int, release: set[int]) -> Iterator[str 
 
 
 def _batches(items: Iterator[tuple[Any, Any]]) -> Iterator[list[tuple[Any, Any]]]:
-    batch: list[tuple[Any, Any]] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
+    # islice takes each batch in C: a Python loop over 20,000 members cost ~5 ms
+    while batch := list(islice(items, BATCH)):
         yield batch
