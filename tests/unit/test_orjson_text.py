@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from plugin.api import orjson_text
-from plugin.api.reply_json import BATCH, encode_slices
+from plugin.api.reply_json import BATCH, JsonArrayWriter, encode_slices
 
 REVIEW_ROW = [1700000000123, 1600000000456, -1, 3, 21, 9, 2500, 6123, 1]
 REVIEW = dict(
@@ -158,3 +158,13 @@ def test_random_values_are_json_dumps_or_refused() -> None:
 )
 def test_big_replies_in_slices_are_json_dumps(reply: dict[str, Any]) -> None:
     assert b"".join(encode_slices(reply)) == json.dumps(reply).encode("ascii")
+
+
+def test_a_json_array_among_plain_batches_is_written_by_json_dumps() -> None:
+    writer = JsonArrayWriter()
+    writer.add(json.dumps(REVIEW))
+    encoded = writer.finish()
+    assert orjson_text.dumps([encoded]) is None  # orjson does not know it
+    reply = {"result": [REVIEW_ROW] * (2 * BATCH) + [encoded] * BATCH, "error": None}
+    decoded = {"result": [REVIEW_ROW] * (2 * BATCH) + [[REVIEW]] * BATCH, "error": None}
+    assert b"".join(encode_slices(reply)) == json.dumps(decoded).encode("ascii")
