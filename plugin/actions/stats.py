@@ -15,8 +15,9 @@ from anki.utils import ids2str
 
 from ..api.context import ActionContext
 from ..api.registry import action
+from ..api.reply_json import JsonArray
 from ..collection.db import chunks, database
-from ..collection.deck_reviews import deck_reviews
+from ..collection.deck_reviews import deck_reviews, deck_reviews_json
 from ..collection.review_days import reviews_by_day
 from . import stats_insert  # noqa: F401  (registers insertReviews)
 from .decks import deck_id_creating
@@ -75,7 +76,9 @@ def getCollectionStatsHTML(ctx: ActionContext, wholeCollection: bool = True) -> 
 
 
 @action("stats")
-def cardReviews(ctx: ActionContext, deck: str, startID: int) -> list[list[int]]:
+def cardReviews(
+    ctx: ActionContext, deck: str, startID: int
+) -> JsonArray[list[int]] | list[list[int]]:
     """Reviews of the cards in a deck made after review id `startID`, oldest first.
 
     Each review is `[id, cardId, usn, ease, ivl, lastIvl, factor, time, type]`;
@@ -83,7 +86,12 @@ def cardReviews(ctx: ActionContext, deck: str, startID: int) -> list[list[int]]:
     one count (subdecks excluded). An unknown deck is created.
     """
     col = ctx.col
-    return deck_reviews(col, deck_id_creating(col, deck), startID)
+    deck_id = deck_id_creating(col, deck)
+    if ctx.reply_is_json:  # the reply is the only reader: the rows as JSON text
+        encoded = deck_reviews_json(col, deck_id, startID)
+        if encoded is not None:
+            return encoded
+    return deck_reviews(col, deck_id, startID)
 
 
 @action("stats")

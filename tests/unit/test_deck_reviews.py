@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
 import pytest
 from anki.collection import Collection
 
+from plugin.api.context import ActionContext
+from plugin.api.reply_json import encode_reply
 from plugin.collection import deck_reviews
-from plugin.collection.deck_reviews import PROBE_QUERY, SCAN_QUERY, scan_is_cheaper
+from plugin.collection.deck_reviews import PROBE_QUERY, SCAN_QUERY, _orders_json, scan_is_cheaper
 
 FIRST_ID = 1_700_000_000_000
 DECKS = {"Big": 60, "Big::Sub": 10, "Small": 3, "Other": 27, "Empty": 0}
@@ -132,3 +135,79 @@ def test_reviews_after_a_start_id_are_estimated_from_the_id_range() -> None:
     assert estimate(15_000, 1000, 10_000, 20_000) == 500
     assert estimate(20_000, 1000, 10_000, 20_000) == 0
     assert estimate(10**20, 1000, 10_000, 20_000) == 0
+
+
+# --- the rows as JSON text (the reply their only reader) --------------------------------
+
+
+def reply_bytes(api: Any, ctx: ActionContext, as_text: bool, **params: Any) -> bytes:
+    ctx.reply_is_json = as_text
+    reply = api.reply({"action": "cardReviews", "version": 6, "params": params})
+    assert reply["error"] is None
+    encoded = encode_reply(reply)
+    assert encoded.body is not None
+    return b"".join(encoded.body)
+
+
+@pytest.mark.parametrize("scan", [True, False])
+def test_json_text_is_the_rows_as_json_dumps_writes_them(
+    api: Any,
+    ctx: ActionContext,
+    col: Collection,
+    reviewed: dict[str, list[int]],
+    monkeypatch: pytest.MonkeyPatch,
+    scan: bool,
+) -> None:
+    monkeypatch.setattr(deck_reviews, "scan_is_cheaper", lambda *_: scan)
+    monkeypatch.setattr(deck_reviews, "SLICE_BYTES", 100)  # several slices, cut anywhere
+    for deck in DECKS:
+        deck_id = col.decks.id_for_name(deck)
+        for start_id in start_ids(col):
+            rows = expected(col, reviewed[deck], start_id)
+            encoded = deck_reviews.deck_reviews_json(col, deck_id, start_id)
+            if not deck_reviews._orders_json(col):
+                assert encoded is None  # SQLite 3.44: the rows answer
+                continue
+            assert encoded is not None
+            assert b"".join(encoded.slices) == json.dumps(rows).encode("ascii")
+            assert encoded.decoded() == rows
+            assert len(encoded.slices) == max(
+                1, -(-len(json.dumps(rows).replace(", ", ",")) // 100)
+            )
+    middle = start_ids(col)[3]
+    as_text = reply_bytes(api, ctx, True, deck="Big", startID=middle)
+    assert as_text == reply_bytes(api, ctx, False, deck="Big", startID=middle)
+    assert json.loads(as_text)["result"] == expected(col, reviewed["Big"], middle)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("factor", "2500.5"),
+        ("ivl", "1e300"),
+        ("time", "'slow'"),
+        ("ease", "x'00'"),
+    ],
+)
+def test_a_value_that_is_not_an_int_is_answered_from_the_rows(
+    api: Any,
+    ctx: ActionContext,
+    col: Collection,
+    reviewed: dict[str, list[int]],
+    column: str,
+    value: str,
+) -> None:
+    big = col.decks.id_for_name("Big")
+    [first, *_] = expected(col, reviewed["Big"], 0)
+    assert (deck_reviews.deck_reviews_json(col, big, 0) is None) != _orders_json(col)
+    col.db.execute(f"update revlog set {column} = {value} where id = ?", first[0])
+    assert deck_reviews.deck_reviews_json(col, big, 0) is None
+    rows_reply = reply_bytes(api, ctx, False, deck="Big", startID=0)
+    assert reply_bytes(api, ctx, True, deck="Big", startID=0) == rows_reply
+    assert json.loads(rows_reply)["result"][0] != first  # the odd value is in the reply
+
+
+def test_ordered_json_aggregates_are_known_from_the_sqlite_version(col: Collection) -> None:
+    version = tuple(int(part) for part in col.db.scalar("select sqlite_version()").split("."))
+    # 3.44 dropped json_array's subtype in ordered aggregates (each row became a string)
+    assert _orders_json(col) is (version >= (3, 45))
