@@ -165,12 +165,29 @@ def _obviously_valid(schema: dict[str, Any], value: Any) -> bool:
         return isinstance(value, list)
     if kind == "array" and isinstance(value, list) and set(schema) == {"type", "items"}:
         items = schema["items"]
-        if set(items) == {"type"} and items["type"] in _SCALAR_TYPES:
-            wanted = _SCALAR_TYPES[items["type"]]
+        wanted = _scalar_types(items)
+        if wanted is not None:
             return all(type(item) in wanted for item in value)
         if items == {"type": "object"}:
             return all(isinstance(item, dict) for item in value)
     return False
+
+
+def _scalar_types(schema: dict[str, Any]) -> tuple[type, ...] | None:
+    """The Python types of a scalar schema or an anyOf of them (`int | str` ids: full
+    validation of 20,000 of those takes ~0.2 s); None for any other schema."""
+    if set(schema) == {"type"} and schema["type"] in _SCALAR_TYPES:
+        return _SCALAR_TYPES[schema["type"]]
+    options = schema.get("anyOf")
+    if set(schema) != {"anyOf"} or not isinstance(options, list):
+        return None
+    wanted: tuple[type, ...] = ()
+    for option in options:
+        types_of_option = _scalar_types(option) if isinstance(option, dict) else None
+        if types_of_option is None:
+            return None
+        wanted += types_of_option
+    return wanted
 
 
 def _check_type(found: Action, name: str, schema: dict[str, Any], value: Any) -> None:

@@ -6,7 +6,9 @@ The local date of an instant is ``(t + utc_offset(t)) // 86400`` days after the
 epoch, and the UTC offset only changes at a few instants a year (daylight saving).
 So the offsets over the log's time span are found once, in Python, with the same
 C library call SQLite's 'localtime' makes (localtime_r), and SQLite groups by an
-integer day: the same dates and counts, several times faster.
+integer day: the same dates and counts, several times faster. The log is read in id
+order (``not indexed``: SQLite would pick its smaller cid index), so the days reach the
+GROUP BY's sorter already in order: half the time of days in card order.
 
 Outside 1971-2037 SQLite's 'localtime' substitutes an equivalent year; there the
 original query runs unchanged.
@@ -38,7 +40,9 @@ ORIGINAL_QUERY = (
 def reviews_by_day(col: Collection, rollover_seconds: int) -> list[list[str | int]]:
     """``[["YYYY-MM-DD", count], …]`` newest first, days starting at the rollover."""
     db = database(col)
-    bounds = db.first("select min(id), max(id) from revlog")
+    # two subqueries: each is one b-tree lookup, where min and max in one select
+    # read the whole table (~5 ms at 10^5 rows)
+    bounds = db.first("select (select min(id) from revlog), (select max(id) from revlog)")
     if bounds is None or bounds[0] is None:
         return []
     low, high = (
@@ -51,7 +55,7 @@ def reviews_by_day(col: Collection, rollover_seconds: int) -> list[list[str | in
     offset = _offset_sql(_offsets(low, high), rollover_seconds)
     rows = db.all(
         f"select (id / 1000 - ? + {offset}) / {SECONDS_PER_DAY} as day, count()"
-        " from revlog group by day order by day desc",
+        " from revlog not indexed group by day order by day desc",
         rollover_seconds,
     )
     return [

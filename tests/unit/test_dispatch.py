@@ -573,3 +573,15 @@ def test_multi_item_version_is_not_inherited_even_at_v4_outer(ctx: ActionContext
 def test_dispatch_constants() -> None:
     assert dispatch.DEFAULT_VERSION == 4
     assert dispatch.PERMISSION_ACTION == "requestPermission"
+
+
+def test_id_lists_of_ints_or_strings_skip_full_validation() -> None:
+    # getReviewsOfCards' `list[int | str]`: jsonschema took ~0.2 s for 20,000 ids
+    schema = {"type": "array", "items": {"anyOf": [{"type": "integer"}, {"type": "string"}]}}
+    assert dispatch._obviously_valid(schema, [1, "2", 3])
+    assert dispatch._obviously_valid(schema, [])
+    # what the fast check cannot vouch for goes to jsonschema (and its error text)
+    for value in ([1, True], [1.0], [None], [[1]], "1"):
+        assert not dispatch._obviously_valid(schema, value)
+    nested = {"type": "array", "items": {"anyOf": [{"type": "integer"}, {"type": "object"}]}}
+    assert not dispatch._obviously_valid(nested, [1, {}])

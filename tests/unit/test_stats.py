@@ -9,6 +9,8 @@ import pytest
 from anki.collection import Collection
 from anki.scheduler_pb2 import CardAnswer
 
+from plugin.actions.stats import getReviewsOfCards
+
 # Errors come back as the conftest's ApiError, whose str() is the error text.
 
 ROW_KEYS = ["id", "usn", "ease", "ivl", "lastIvl", "factor", "time", "type"]
@@ -203,3 +205,25 @@ def test_reviews_of_cards_many_ids(api, col):
     result = api("getReviewsOfCards", cards=list(range(1, 1500)) + cards)
     assert len(result) == 1500
     assert len(result[str(cards[0])]) == 1
+
+
+@pytest.mark.parametrize(
+    ("cards", "where", "got"),
+    [([True], "cards[0]", "true"), ([1, False], "cards[1]", "false"), ([[1]], "cards[0]", "[1]")],
+)
+def test_reviews_of_cards_refuses_bools_and_other_non_ids(api, cards, where, got):
+    with pytest.raises(Exception) as refused:
+        api("getReviewsOfCards", cards=cards)
+    assert str(refused.value) == (
+        f"AnkiConnect.getReviewsOfCards() parameter '{where}' must be integer or string, got {got}"
+    )
+
+
+def test_reviews_of_cards_never_takes_true_for_card_1(api, ctx, col):
+    [card] = add_cards(col, "Default", 1)
+    answer(col, "Default")
+    col.db.execute("update cards set id = 1 where id = ?", card)
+    col.db.execute("update revlog set cid = 1 where cid = ?", card)
+    assert len(api("getReviewsOfCards", cards=[1])["1"]) == 1
+    # past the dispatcher (the in-process registry function itself): no KeyError
+    assert getReviewsOfCards(ctx, [True]) == {"True": []}
