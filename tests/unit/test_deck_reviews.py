@@ -13,21 +13,10 @@ from plugin.api.context import ActionContext
 from plugin.api.reply_json import encode_reply
 from plugin.collection import deck_reviews
 from plugin.collection.deck_reviews import PROBE_QUERY, SCAN_QUERY, _orders_json, scan_is_cheaper
+from tests.unit.test_stats import add_cards
 
 FIRST_ID = 1_700_000_000_000
 DECKS = {"Big": 60, "Big::Sub": 10, "Small": 3, "Other": 27, "Empty": 0}
-
-
-def add_cards(col: Collection, deck: str, count: int) -> list[int]:
-    deck_id = col.decks.id(deck)
-    assert deck_id is not None
-    cards = []
-    for index in range(count):
-        note = col.new_note(col.models.by_name("Basic"))
-        note["Front"] = f"{deck} {index}"
-        col.add_note(note, deck_id)
-        cards.append(note.cards()[0].id)
-    return cards
 
 
 @pytest.fixture
