@@ -98,7 +98,7 @@ class NotesInfoWriter:
         model = self._models[model_id]
         values = flds.split(FIELD_SEPARATOR)
         note_cards = cards.get(note_id, [])
-        if type(note_id) is not int or type(mod) is not int or len(values) != model.count:
+        if type(note_id) is not int or type(mod) is not int or len(values) != model.fields.count:
             # a float id (5.0 passes the integer schema), an odd row or a note with
             # the wrong number of values: the object, as json.dumps writes it
             return json.dumps(self._entry(note_id, model, mod, tags, values, note_cards))
@@ -199,7 +199,6 @@ class _ModelFields:
     def __init__(self, name: str, names: list[str]) -> None:
         self.name = name
         self.names = names
-        self.count = len(names)
         self.name_json = json_str(name)
         self.fields = FieldsJson([(field, order) for order, field in enumerate(names)])
 

@@ -14,7 +14,7 @@ import os
 import threading
 from typing import Any, TextIO
 
-from .reply_json import JsonArray
+from .reply_json import plain_json
 
 REDACTED = "REDACTED"
 MAX_MULTI_DEPTH = 64
@@ -83,4 +83,7 @@ class ApiLog:
 
 def _loggable(value: Any) -> Any:
     """A result encoded ahead is logged as its items; other odd objects as their repr."""
-    return value.decoded() if isinstance(value, JsonArray) else repr(value)
+    try:
+        return plain_json(value)
+    except TypeError:
+        return repr(value)

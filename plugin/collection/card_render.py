@@ -28,10 +28,9 @@ if TYPE_CHECKING:
     from anki.collection import Collection
     from anki.notes import Note
 
-# The LaTeX tags Anki's extractor recognises ([latex], [$], [$$]; any case).
-_LATEX_MARKERS = ("[latex]", "[$]", "[$$]")
-# The same searches without lower-casing every text first (case-insensitive regexes
-# match at least what lower() would; a false alarm only costs the exact slow path).
+# The LaTeX tags Anki's extractor recognises ([latex], [$], [$$]), and the audio tags
+# its av-tag extraction replaces ([sound:x.mp3], [anki:tts]…), in any case: a false
+# alarm only costs the exact slow path.
 _LATEX_MARKER = re.compile(r"\[(?:latex|\$|\$\$)\]", re.IGNORECASE)
 _AV_MARKER = re.compile(r"\[(?:sound|anki):", re.IGNORECASE)
 
@@ -169,14 +168,9 @@ def _render_without_hooks(context: TemplateRenderContext) -> TemplateRenderOutpu
     )
 
 
-# Sound and TTS tags ([sound:x.mp3], [anki:tts]...) are what the extraction replaces.
-_AV_MARKERS = ("[sound:", "[anki:")
-
-
 def _extract_av_tags(col: Collection, text: str, *, question_side: bool) -> tuple[str, list[Any]]:
     """Anki's audio-tag extraction; text without such tags is returned as it is."""
-    lowered = text.lower()
-    if not any(marker in lowered for marker in _AV_MARKERS):
+    if _AV_MARKER.search(text) is None:
         return text, []
     out = col._backend.extract_av_tags(text=text, question_side=question_side)
     return out.text, av_tags_to_native(out.av_tags)

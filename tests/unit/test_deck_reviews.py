@@ -60,15 +60,18 @@ def test_both_plans_give_the_deck_s_reviews_oldest_first(
     assert expected(col, reviewed[deck], 0) or deck == "Empty"  # the test has rows to compare
 
 
-@pytest.mark.parametrize("scan", [True, False])
-def test_the_action_answers_the_same_with_either_plan(
-    api: Any,
-    col: Collection,
-    reviewed: dict[str, list[int]],
-    monkeypatch: pytest.MonkeyPatch,
-    scan: bool,
-) -> None:
+@pytest.fixture(params=[True, False], ids=["scan", "probe"])
+def forced_plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Each plan in turn, whatever the sizes would choose."""
+    scan = bool(request.param)
     monkeypatch.setattr(deck_reviews, "scan_is_cheaper", lambda *_: scan)
+    return scan
+
+
+@pytest.mark.usefixtures("forced_plan")
+def test_the_action_answers_the_same_with_either_plan(
+    api: Any, col: Collection, reviewed: dict[str, list[int]]
+) -> None:
     middle = start_ids(col)[3]
     for deck in DECKS:
         assert api("cardReviews", deck=deck, startID=middle) == expected(
@@ -138,16 +141,14 @@ def reply_bytes(api: Any, ctx: ActionContext, as_text: bool, **params: Any) -> b
     return b"".join(encoded.body)
 
 
-@pytest.mark.parametrize("scan", [True, False])
+@pytest.mark.usefixtures("forced_plan")
 def test_json_text_is_the_rows_as_json_dumps_writes_them(
     api: Any,
     ctx: ActionContext,
     col: Collection,
     reviewed: dict[str, list[int]],
     monkeypatch: pytest.MonkeyPatch,
-    scan: bool,
 ) -> None:
-    monkeypatch.setattr(deck_reviews, "scan_is_cheaper", lambda *_: scan)
     monkeypatch.setattr(deck_reviews, "SLICE_BYTES", 100)  # several slices, cut anywhere
     for deck in DECKS:
         deck_id = col.decks.id_for_name(deck)
