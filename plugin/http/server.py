@@ -50,7 +50,11 @@ TIMER_SLACK = 0.005  # seconds: a timer that fires this early still counts as du
 # in the queue and the listener stays readable: retrying at once would spin the loop.
 # Accepting pauses this long instead (connections wait in the backlog meanwhile).
 ACCEPT_PAUSE = 0.1
-_OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+# Windows reports a socket's errors by their WinSock codes (WSAEMFILE is 10024, not 24).
+_OUT_OF_RESOURCES = frozenset(
+    {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+    | {getattr(errno, name) for name in ("WSAEMFILE", "WSAENOBUFS") if hasattr(errno, name)}
+)
 
 
 class EventLoop(Protocol):
